@@ -1,0 +1,591 @@
+//! The host side: identity, invite creation, the host session (SPEC §12.1).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use ed25519_dalek::SigningKey;
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::codec::Put;
+use crate::crypto::root_init;
+use crate::error::{Error, Result};
+use crate::framing::{Content, ContentType, Direction, EnvelopeKind, parse_message};
+use crate::invite::{LinkKeys, SecretLink, make_link};
+use crate::keys::{
+    IdentityPublicKey, Key32, MailboxId, MailboxPublicKey, RatchetKeyPair, SnapshotKey, dh,
+    generate_signing_key,
+};
+use crate::ratchet::{Ratchet, RecvChain, SendChain};
+use crate::record::{
+    ClaimedRecord, RecordFields, build_claimed, build_invite_record, build_revocation, record_hash,
+    session_id, sign_pre_claim,
+};
+use crate::safety::SafetyCode;
+use crate::session::{Route, open, seal};
+use crate::snapshot::{self, SnapshotInfo, SnapshotKind};
+use crate::{relay, snapshot::read_key};
+
+/// A host's long-term identity: an Ed25519 key pair used only to sign invite records.
+pub struct HostIdentity {
+    key: SigningKey,
+    counter: u64,
+}
+
+impl HostIdentity {
+    /// A fresh identity from the caller's CSPRNG.
+    pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        HostIdentity { key: generate_signing_key(rng), counter: 0 }
+    }
+
+    /// The public key guests trust; it travels in every link.
+    pub fn public_key(&self) -> IdentityPublicKey {
+        IdentityPublicKey(self.key.verifying_key().to_bytes())
+    }
+
+    /// Creates an invite valid from `now` until `expires_at` (seconds since the Unix epoch).
+    ///
+    /// Returns the host's session (it can write at once), the link to hand out (`base_url` must
+    /// not contain `#`), and the signed invite record to publish on the relay.
+    pub fn create_invite<R: CryptoRng + ?Sized>(
+        &self,
+        rng: &mut R,
+        now: u64,
+        expires_at: u64,
+        base_url: &str,
+    ) -> Result<CreatedInvite> {
+        if expires_at <= now {
+            return Err(Error::InvalidArgument);
+        }
+        let mut secret = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(secret.as_mut_slice());
+        let host_ratchet = RatchetKeyPair::generate(rng);
+        let invite_key = generate_signing_key(rng);
+        let host_mailbox = generate_signing_key(rng);
+        let identity = self.public_key();
+        let link = make_link(base_url, &secret, &identity)?;
+        let keys = LinkKeys::derive(&secret, &identity);
+        let fields = RecordFields {
+            mailbox_id: keys.mailbox_id,
+            host_identity: identity,
+            invite_key: invite_key.verifying_key().to_bytes(),
+            host_mailbox: host_mailbox.verifying_key().to_bytes(),
+            link_mailbox: keys.link_mailbox.verifying_key().to_bytes(),
+            guest_initial: keys.guest_initial.public,
+            host_ratchet: host_ratchet.public,
+            created_at: now,
+            expires_at,
+        };
+        let record = build_invite_record(&fields, &self.key);
+        let hash = record_hash(&record);
+        let shared = dh(&host_ratchet.secret, &keys.guest_initial.public)?;
+        let (root, chain) = root_init(&hash, &shared);
+        let mut chains = alloc::collections::VecDeque::with_capacity(2);
+        // The link-derived key is a closed chain: no guest message is ever accepted under it.
+        chains.push_back(RecvChain::closed(keys.guest_initial.public));
+        let ratchet = Ratchet {
+            root,
+            ours: host_ratchet,
+            sending: Some(SendChain { key: chain, n: 0 }),
+            pn: 0,
+            chains,
+        };
+        let session = HostSession {
+            mailbox_id: keys.mailbox_id,
+            identity,
+            record_hash: hash,
+            expires_at,
+            invite_key,
+            host_mailbox,
+            revoked: false,
+            claim: None,
+            ratchet,
+            counter: 0,
+        };
+        Ok(CreatedInvite { session, link, record })
+    }
+
+    /// Saves the identity encrypted under `key`; each save increments the counter.
+    pub fn snapshot<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, key: &SnapshotKey) -> Vec<u8> {
+        self.counter = self.counter.saturating_add(1);
+        let body = Zeroizing::new(self.key.to_bytes().to_vec());
+        let info = SnapshotInfo {
+            kind: SnapshotKind::HostIdentity,
+            object_id: self.object_id(),
+            counter: self.counter,
+        };
+        snapshot::seal(rng, key, &info, &body)
+    }
+
+    /// Loads an identity snapshot, refusing one whose counter is below `min_counter`.
+    pub fn from_snapshot(bytes: &[u8], key: &SnapshotKey, min_counter: u64) -> Result<Self> {
+        let (info, body) = snapshot::open(bytes, key, SnapshotKind::HostIdentity, min_counter)?;
+        let mut r = snapshot::reader(&body);
+        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(r.array()?);
+        r.finish()?;
+        let identity = HostIdentity { key: SigningKey::from_bytes(&seed), counter: info.counter };
+        if identity.object_id() != info.object_id {
+            return Err(Error::SnapshotWrongObject);
+        }
+        Ok(identity)
+    }
+
+    /// The counter of the last snapshot saved or loaded.
+    pub fn snapshot_counter(&self) -> u64 {
+        self.counter
+    }
+
+    fn object_id(&self) -> [u8; 16] {
+        let mut id = [0u8; 16];
+        id.copy_from_slice(self.key.verifying_key().as_bytes().get(..16).unwrap_or(&[0u8; 16]));
+        id
+    }
+}
+
+impl fmt::Debug for HostIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostIdentity").field("public_key", &self.public_key()).finish_non_exhaustive()
+    }
+}
+
+/// What [`HostIdentity::create_invite`] returns.
+#[derive(Debug)]
+pub struct CreatedInvite {
+    /// The host's session for this invite.
+    pub session: HostSession,
+    /// The link to send to the guest.
+    pub link: SecretLink,
+    /// The signed invite record to publish on the relay.
+    pub record: Vec<u8>,
+}
+
+/// What the host needs, until the claim window closes, to recognise a competing claim.
+#[derive(Clone)]
+struct ClaimVerifier {
+    root: Key32,
+    ours: RatchetKeyPair,
+}
+
+#[derive(Clone)]
+struct Claim {
+    claim_key: [u8; 32],
+    guest_mailbox: [u8; 32],
+    session_id: [u8; 32],
+    verifier: Option<ClaimVerifier>,
+}
+
+/// The lifecycle state of a host session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HostState {
+    /// Waiting for the guest's claim; pre-claim messages can be sent.
+    Unclaimed,
+    /// Claimed; the Double Ratchet runs.
+    Claimed,
+    /// Revoked: nothing more is sent or accepted.
+    Revoked,
+}
+
+/// What the host gets from a decrypted guest envelope.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum HostReceived {
+    /// The guest's claim was accepted. Persist the session before acting on it (SPEC §13).
+    Claimed(ClaimAccepted),
+    /// A text message.
+    Text(String),
+    /// The guest's join notice, arriving after another of its claim messages: nothing to show.
+    Join,
+}
+
+/// The outcome of accepting a claim.
+#[derive(Debug)]
+pub struct ClaimAccepted {
+    /// The signed claimed record: post it to the relay so that only this guest may post.
+    pub claimed_record: Vec<u8>,
+    /// The host's key confirmation: send it to the guest at once.
+    pub confirmation: Vec<u8>,
+    /// The safety code to compare with the guest.
+    pub safety_code: SafetyCode,
+    /// The claim's text, if the first claim envelope to arrive carried one.
+    pub text: Option<String>,
+}
+
+/// A revoked invite: the revocation record, and an end message when the invite was claimed.
+#[derive(Debug)]
+pub struct Revocation {
+    /// The signed revocation record to post to the relay.
+    pub record: Vec<u8>,
+    /// The in-session end message for the guest, when a session was running.
+    pub end_message: Option<Vec<u8>>,
+}
+
+/// The host's side of one invite: before the claim and after it.
+pub struct HostSession {
+    mailbox_id: MailboxId,
+    identity: IdentityPublicKey,
+    record_hash: [u8; 32],
+    expires_at: u64,
+    invite_key: SigningKey,
+    host_mailbox: SigningKey,
+    revoked: bool,
+    claim: Option<Claim>,
+    ratchet: Ratchet,
+    counter: u64,
+}
+
+impl HostSession {
+    /// The mailbox id of this invite.
+    pub fn mailbox_id(&self) -> MailboxId {
+        self.mailbox_id
+    }
+
+    /// The record hash (pre-claim session id).
+    pub fn record_hash(&self) -> [u8; 32] {
+        self.record_hash
+    }
+
+    /// When the invite expires.
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+
+    /// Where the session is in its lifecycle.
+    pub fn state(&self) -> HostState {
+        if self.revoked {
+            HostState::Revoked
+        } else if self.claim.is_some() {
+            HostState::Claimed
+        } else {
+            HostState::Unclaimed
+        }
+    }
+
+    /// The safety code, once a claim was accepted.
+    pub fn safety_code(&self) -> Option<SafetyCode> {
+        self.claim.as_ref().map(|c| {
+            SafetyCode::compute(
+                &self.mailbox_id,
+                &self.identity,
+                &self.record_hash,
+                &c.claim_key,
+                &c.guest_mailbox,
+            )
+        })
+    }
+
+    /// The key the host authenticates to the relay with.
+    pub fn mailbox_public_key(&self) -> MailboxPublicKey {
+        MailboxPublicKey(self.host_mailbox.verifying_key().to_bytes())
+    }
+
+    /// Signs a relay challenge with the host mailbox key (SPEC §9).
+    pub fn relay_auth(&self, challenge: &[u8]) -> Result<[u8; 64]> {
+        relay::sign_auth(&self.host_mailbox, &self.mailbox_id, challenge)
+    }
+
+    /// Stored skipped message keys (bounded by [`MAX_SKIPPED_KEYS`](crate::limits::MAX_SKIPPED_KEYS)).
+    pub fn skipped_key_count(&self) -> usize {
+        self.ratchet.skipped_count()
+    }
+
+    /// Remembered receiving chains (bounded by [`MAX_RECEIVING_CHAINS`](crate::limits::MAX_RECEIVING_CHAINS)).
+    pub fn receiving_chain_count(&self) -> usize {
+        self.ratchet.chains.len()
+    }
+
+    /// Encrypts a text for the guest: a signed pre-claim envelope before the claim, a ratchet
+    /// message after it.
+    pub fn encrypt<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, now: u64, text: &str) -> Result<Vec<u8>> {
+        if self.revoked {
+            return Err(Error::InviteRevoked);
+        }
+        match &self.claim {
+            None => {
+                if now >= self.expires_at {
+                    return Err(Error::InviteExpired);
+                }
+                let route = Route {
+                    kind: EnvelopeKind::PreClaim,
+                    mailbox: &self.mailbox_id,
+                    guest_mailbox: None,
+                    direction: Direction::HostToGuest,
+                    session_id: &self.record_hash,
+                };
+                let mut envelope = seal(&mut self.ratchet, rng, &route, ContentType::Text, text.as_bytes())?;
+                sign_pre_claim(&self.invite_key, &self.record_hash, &mut envelope);
+                Ok(envelope)
+            }
+            Some(claim) => {
+                let sid = claim.session_id;
+                self.seal_post_claim(rng, &sid, ContentType::Text, text.as_bytes())
+            }
+        }
+    }
+
+    fn seal_post_claim<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        sid: &[u8; 32],
+        content_type: ContentType,
+        body: &[u8],
+    ) -> Result<Vec<u8>> {
+        let route = Route {
+            kind: EnvelopeKind::Message,
+            mailbox: &self.mailbox_id,
+            guest_mailbox: None,
+            direction: Direction::HostToGuest,
+            session_id: sid,
+        };
+        seal(&mut self.ratchet, rng, &route, content_type, body)
+    }
+
+    /// Decrypts an envelope from the guest. On any error the session is exactly as before.
+    pub fn decrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        now: u64,
+        envelope: &[u8],
+    ) -> Result<HostReceived> {
+        let parsed = parse_message(envelope)?;
+        if parsed.mailbox_id != self.mailbox_id {
+            return Err(Error::WrongMailbox);
+        }
+        if self.revoked {
+            return Err(Error::InviteRevoked);
+        }
+        match parsed.kind {
+            EnvelopeKind::Claim => {
+                let guest_mailbox = parsed.guest_mailbox.ok_or(Error::EnvelopeMalformed)?;
+                let claim_key = parsed.header.ratchet;
+                match &self.claim {
+                    None => self.accept_claim(rng, now, &parsed, claim_key, guest_mailbox),
+                    Some(c) if c.claim_key == claim_key && c.guest_mailbox == guest_mailbox => {
+                        let sid = c.session_id;
+                        let (plan, content) = open(&self.ratchet, &parsed, Direction::GuestToHost, &sid)?;
+                        let received = match content {
+                            Content::Text(t) => HostReceived::Text(t),
+                            Content::Join => HostReceived::Join,
+                            _ => return Err(Error::InvalidContent),
+                        };
+                        self.ratchet.commit(plan);
+                        Ok(received)
+                    }
+                    Some(c) => match &c.verifier {
+                        Some(v) => Err(self.check_competing(v, &parsed, &claim_key, &guest_mailbox)),
+                        None => Err(Error::StaleClaim),
+                    },
+                }
+            }
+            EnvelopeKind::Message => {
+                let claim = self.claim.as_ref().ok_or(Error::NotClaimed)?;
+                let (plan, content) =
+                    open(&self.ratchet, &parsed, Direction::GuestToHost, &claim.session_id)?;
+                let Content::Text(text) = content else {
+                    return Err(Error::InvalidContent);
+                };
+                let moved_on = parsed.header.ratchet != claim.claim_key;
+                self.ratchet.commit(plan);
+                if moved_on {
+                    // The guest answered our confirmation with a new ratchet key: it sends no
+                    // more claims, so the material to check competing claims is wiped.
+                    if let Some(c) = self.claim.as_mut() {
+                        c.verifier = None;
+                    }
+                }
+                Ok(HostReceived::Text(text))
+            }
+            _ => Err(Error::UnexpectedMessageType),
+        }
+    }
+
+    fn accept_claim<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        now: u64,
+        parsed: &crate::framing::ParsedMessage<'_>,
+        claim_key: [u8; 32],
+        guest_mailbox: [u8; 32],
+    ) -> Result<HostReceived> {
+        if now >= self.expires_at {
+            return Err(Error::InviteExpired);
+        }
+        if self.ratchet.peer() == Some(&claim_key) {
+            return Err(Error::InvalidKey); // the link-derived key never claims
+        }
+        let guest_mailbox_key = MailboxPublicKey::from_bytes(&guest_mailbox)?;
+        let sid = session_id(&self.record_hash, &claim_key, &guest_mailbox);
+        let (plan, content) = open(&self.ratchet, parsed, Direction::GuestToHost, &sid)?;
+        let text = match content {
+            Content::Text(t) => Some(t),
+            Content::Join => None,
+            _ => return Err(Error::InvalidContent),
+        };
+        let verifier = ClaimVerifier { root: self.ratchet.root.clone(), ours: self.ratchet.ours.clone() };
+        // Build the whole next state, confirmation included, before replacing anything.
+        let mut next = self.ratchet.clone();
+        next.commit(plan);
+        let route = Route {
+            kind: EnvelopeKind::Message,
+            mailbox: &self.mailbox_id,
+            guest_mailbox: None,
+            direction: Direction::HostToGuest,
+            session_id: &sid,
+        };
+        let confirmation = seal(&mut next, rng, &route, ContentType::Confirm, &[])?;
+        let record = ClaimedRecord { claim_key, guest_mailbox_key, claimed_at: now };
+        let claimed_record = build_claimed(&self.invite_key, &self.mailbox_id, &self.record_hash, &record);
+        self.ratchet = next;
+        self.claim = Some(Claim { claim_key, guest_mailbox, session_id: sid, verifier: Some(verifier) });
+        let safety_code = SafetyCode::compute(
+            &self.mailbox_id,
+            &self.identity,
+            &self.record_hash,
+            &claim_key,
+            &guest_mailbox,
+        );
+        Ok(HostReceived::Claimed(ClaimAccepted { claimed_record, confirmation, safety_code, text }))
+    }
+
+    /// A claim with another key: `CompetingClaim` only when its AEAD verifies against the
+    /// pre-claim root, else `DecryptFailed` (junk raises no alarm).
+    fn check_competing(
+        &self,
+        v: &ClaimVerifier,
+        parsed: &crate::framing::ParsedMessage<'_>,
+        claim_key: &[u8; 32],
+        guest_mailbox: &[u8; 32],
+    ) -> Error {
+        let mut chains = alloc::collections::VecDeque::with_capacity(1);
+        chains.push_back(RecvChain::closed([0u8; 32]));
+        let before = Ratchet { root: v.root.clone(), ours: v.ours.clone(), sending: None, pn: 0, chains };
+        let sid = session_id(&self.record_hash, claim_key, guest_mailbox);
+        match open(&before, parsed, Direction::GuestToHost, &sid) {
+            Ok(_) => Error::CompetingClaim,
+            Err(Error::InvalidContent) => Error::CompetingClaim,
+            Err(e) => e,
+        }
+    }
+
+    /// Revokes the invite: no claim is accepted from now on and, if a session runs, it ends with
+    /// an in-session end message. Neither withdraws what a link holder could already read.
+    pub fn revoke<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, now: u64) -> Result<Revocation> {
+        if self.revoked {
+            return Err(Error::InviteRevoked);
+        }
+        let end_message = match &self.claim {
+            Some(c) => {
+                let sid = c.session_id;
+                Some(self.seal_post_claim(rng, &sid, ContentType::End, &[])?)
+            }
+            None => None,
+        };
+        let record = build_revocation(&self.invite_key, &self.mailbox_id, &self.record_hash, now);
+        self.revoked = true;
+        Ok(Revocation { record, end_message })
+    }
+
+    /// Saves the session encrypted under `key` (SPEC §10); each save increments the counter.
+    pub fn snapshot<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, key: &SnapshotKey) -> Vec<u8> {
+        self.counter = self.counter.saturating_add(1);
+        let body = Zeroizing::new(self.encode());
+        let info = SnapshotInfo {
+            kind: SnapshotKind::HostSession,
+            object_id: self.mailbox_id.0,
+            counter: self.counter,
+        };
+        snapshot::seal(rng, key, &info, &body)
+    }
+
+    /// The counter of the last snapshot saved or loaded.
+    pub fn snapshot_counter(&self) -> u64 {
+        self.counter
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512);
+        out.put(self.identity.as_bytes());
+        out.put(&self.record_hash);
+        out.put_u64(self.expires_at);
+        out.put(self.invite_key.as_bytes());
+        out.put(self.host_mailbox.as_bytes());
+        out.put_u8(u8::from(self.revoked));
+        match &self.claim {
+            None => out.put_u8(0),
+            Some(c) => {
+                out.put_u8(1);
+                out.put(&c.claim_key);
+                out.put(&c.guest_mailbox);
+                match &c.verifier {
+                    None => out.put_u8(0),
+                    Some(v) => {
+                        out.put_u8(1);
+                        out.put(&v.root.0);
+                        out.put(v.ours.secret.as_bytes());
+                    }
+                }
+            }
+        }
+        snapshot::write_ratchet(&mut out, &self.ratchet);
+        out
+    }
+
+    /// Loads a session snapshot, refusing one whose counter is below `min_counter`. Check
+    /// [`mailbox_id`](Self::mailbox_id) against the session you meant to load.
+    pub fn from_snapshot(bytes: &[u8], key: &SnapshotKey, min_counter: u64) -> Result<Self> {
+        let (info, body) = snapshot::open(bytes, key, SnapshotKind::HostSession, min_counter)?;
+        let mut r = snapshot::reader(&body);
+        let identity = IdentityPublicKey::from_bytes(&r.array()?).map_err(|_| Error::SnapshotMalformed)?;
+        let record_hash = r.array()?;
+        let expires_at = r.u64()?;
+        let invite_key = SigningKey::from_bytes(&Zeroizing::new(r.array()?));
+        let host_mailbox = SigningKey::from_bytes(&Zeroizing::new(r.array()?));
+        let revoked = r.flag()?;
+        let claim = if r.flag()? {
+            let claim_key: [u8; 32] = r.array()?;
+            let guest_mailbox: [u8; 32] = r.array()?;
+            let verifier = if r.flag()? {
+                Some(ClaimVerifier { root: read_key(&mut r)?, ours: snapshot::read_keypair(&mut r)? })
+            } else {
+                None
+            };
+            let session_id = session_id(&record_hash, &claim_key, &guest_mailbox);
+            Some(Claim { claim_key, guest_mailbox, session_id, verifier })
+        } else {
+            None
+        };
+        let ratchet = snapshot::read_ratchet(&mut r)?;
+        r.finish()?;
+        Ok(HostSession {
+            mailbox_id: MailboxId(info.object_id),
+            identity,
+            record_hash,
+            expires_at,
+            invite_key,
+            host_mailbox,
+            revoked,
+            claim,
+            ratchet,
+            counter: info.counter,
+        })
+    }
+
+    /// A digest of the whole state, for tests that check a failed call changed nothing.
+    #[doc(hidden)]
+    pub fn state_digest_for_testing_only(&self) -> [u8; 32] {
+        use sha2::Digest;
+        let mut body = Zeroizing::new(self.encode());
+        body.put_u64(self.counter);
+        sha2::Sha256::digest(body.as_slice()).into()
+    }
+}
+
+impl fmt::Debug for HostSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostSession")
+            .field("mailbox_id", &self.mailbox_id)
+            .field("state", &self.state())
+            .finish_non_exhaustive()
+    }
+}

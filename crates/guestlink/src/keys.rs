@@ -1,0 +1,304 @@
+//! Key types: public keys validated on construction, secrets that zeroize on drop and redact Debug.
+
+use core::fmt;
+
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use subtle::ConstantTimeEq;
+use x25519_dalek::{PublicKey as XPublic, StaticSecret};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::error::{Error, Result};
+
+/// Writes bytes as lowercase hex (public values only).
+pub(crate) fn fmt_hex(bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    for b in bytes {
+        write!(f, "{b:02x}")?;
+    }
+    Ok(())
+}
+
+macro_rules! public_bytes {
+    ($name:ident, $len:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+        pub struct $name(pub(crate) [u8; $len]);
+
+        impl $name {
+            /// The raw bytes.
+            pub const fn as_bytes(&self) -> &[u8; $len] {
+                &self.0
+            }
+            /// The raw bytes, by value.
+            pub const fn to_bytes(self) -> [u8; $len] {
+                self.0
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(concat!(stringify!($name), "("))?;
+                fmt_hex(&self.0, f)?;
+                f.write_str(")")
+            }
+        }
+    };
+}
+
+public_bytes!(
+    MailboxId,
+    16,
+    "The 16-byte id a relay routes a guest chat by. It reveals nothing of the invite secret."
+);
+public_bytes!(
+    IdentityPublicKey,
+    32,
+    "A host's Ed25519 identity public key: what a guest trusts. Always a valid, canonical, \
+     non-small-order point."
+);
+public_bytes!(
+    MailboxPublicKey,
+    32,
+    "An Ed25519 public key with which a party authenticates to the relay (SPEC §9)."
+);
+
+impl MailboxId {
+    /// Wraps 16 bytes (any value is a possible id).
+    pub const fn from_bytes(bytes: [u8; 16]) -> Self {
+        MailboxId(bytes)
+    }
+}
+
+impl IdentityPublicKey {
+    /// Validates an Ed25519 public key: canonical encoding, on the curve, not of small order.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self> {
+        ed25519_public(bytes).map(|_| IdentityPublicKey(*bytes))
+    }
+
+    /// A short fingerprint to show to people: the first 10 bytes of SHA-256 of the key, hex in
+    /// groups of four (`1a2b 3c4d ...`). For display only; compare safety codes to verify.
+    pub fn fingerprint(&self) -> alloc::string::String {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(self.0);
+        let mut out = alloc::string::String::with_capacity(24);
+        for (i, b) in digest.iter().take(10).enumerate() {
+            if i > 0 && i % 2 == 0 {
+                out.push(' ');
+            }
+            let _ = core::fmt::write(&mut out, format_args!("{b:02x}"));
+        }
+        out
+    }
+}
+
+impl MailboxPublicKey {
+    /// Validates an Ed25519 public key as [`IdentityPublicKey::from_bytes`] does.
+    pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self> {
+        ed25519_public(bytes).map(|_| MailboxPublicKey(*bytes))
+    }
+}
+
+/// Parses an Ed25519 public key strictly: it must decompress, be the canonical encoding of its
+/// point and not be of small order (SPEC §3.2).
+pub(crate) fn ed25519_public(bytes: &[u8; 32]) -> Result<VerifyingKey> {
+    let key = VerifyingKey::from_bytes(bytes).map_err(|_| Error::InvalidKey)?;
+    if key.is_weak() || key.to_edwards().compress().to_bytes() != *bytes {
+        return Err(Error::InvalidKey);
+    }
+    Ok(key)
+}
+
+/// Verifies `signature` by `key` over `context || parts...` with strict Ed25519 (SPEC §3.2).
+pub(crate) fn verify_signature(
+    key: &VerifyingKey,
+    context: &[u8],
+    parts: &[&[u8]],
+    signature: &[u8; 64],
+) -> Result<()> {
+    let message = signed_message(context, parts);
+    let signature = Signature::from_bytes(signature);
+    key.verify_strict(&message, &signature).map_err(|_| Error::BadSignature)
+}
+
+/// Signs `context || parts...` (Ed25519 is deterministic: no randomness needed).
+pub(crate) fn sign(key: &SigningKey, context: &[u8], parts: &[&[u8]]) -> [u8; 64] {
+    key.sign(&signed_message(context, parts)).to_bytes()
+}
+
+fn signed_message(context: &[u8], parts: &[&[u8]]) -> alloc::vec::Vec<u8> {
+    let len = context.len() + parts.iter().map(|p| p.len()).sum::<usize>();
+    let mut message = alloc::vec::Vec::with_capacity(len);
+    message.extend_from_slice(context);
+    for part in parts {
+        message.extend_from_slice(part);
+    }
+    message
+}
+
+/// A fresh Ed25519 key from 32 bytes of the caller's CSPRNG (the seed, RFC 8032 §5.1.5).
+pub(crate) fn generate_signing_key<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> SigningKey {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    rng.fill_bytes(seed.as_mut_slice());
+    SigningKey::from_bytes(&seed)
+}
+
+/// True when `bytes` is the canonical encoding of a field element u < 2^255 - 19 with the top
+/// bit clear (SPEC §3.1).
+pub(crate) fn x25519_canonical(bytes: &[u8; 32]) -> bool {
+    // Little-endian p = ed ff .. ff 7f. Compare from the most significant byte down.
+    const P: [u8; 32] = {
+        let mut p = [0xffu8; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        p
+    };
+    for i in (0..32).rev() {
+        let (b, q) = (bytes.get(i).copied(), P.get(i).copied());
+        match b.cmp(&q) {
+            core::cmp::Ordering::Less => return true,
+            core::cmp::Ordering::Greater => return false,
+            core::cmp::Ordering::Equal => {}
+        }
+    }
+    false
+}
+
+/// A peer's X25519 public key, checked canonical (SPEC §3.1). Small order is caught by the
+/// all-zero check of every Diffie-Hellman result.
+pub(crate) fn x25519_public(bytes: &[u8; 32]) -> Result<XPublic> {
+    if x25519_canonical(bytes) { Ok(XPublic::from(*bytes)) } else { Err(Error::InvalidKey) }
+}
+
+/// X25519 with the non-contributory (all-zero) result refused (SPEC §3.1).
+pub(crate) fn dh(secret: &StaticSecret, public: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>> {
+    let public = x25519_public(public)?;
+    let shared = secret.diffie_hellman(&public);
+    if !shared.was_contributory() {
+        return Err(Error::WeakSharedSecret);
+    }
+    Ok(Zeroizing::new(shared.to_bytes()))
+}
+
+/// An X25519 key pair whose public half is computed once and cached.
+#[derive(Clone)]
+pub(crate) struct RatchetKeyPair {
+    pub(crate) secret: StaticSecret,
+    pub(crate) public: [u8; 32],
+}
+
+impl RatchetKeyPair {
+    pub(crate) fn from_secret(secret: StaticSecret) -> Self {
+        let public = XPublic::from(&secret).to_bytes();
+        RatchetKeyPair { secret, public }
+    }
+
+    pub(crate) fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        Self::from_secret(StaticSecret::random_from_rng(rng))
+    }
+}
+
+impl fmt::Debug for RatchetKeyPair {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("RatchetKeyPair(public=")?;
+        fmt_hex(&self.public, f)?;
+        f.write_str(", secret=<redacted>)")
+    }
+}
+
+/// A 32-byte secret (root, chain or message key); zeroized on drop, redacted in Debug.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub(crate) struct Key32(pub(crate) [u8; 32]);
+
+impl fmt::Debug for Key32 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl PartialEq for Key32 {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.ct_eq(&other.0).into()
+    }
+}
+
+/// The caller's 32-byte key that encrypts and authenticates snapshots (SPEC §10).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct SnapshotKey([u8; 32]);
+
+impl SnapshotKey {
+    /// Wraps 32 secret bytes (for example from a platform keystore).
+    pub const fn from_bytes(bytes: [u8; 32]) -> Self {
+        SnapshotKey(bytes)
+    }
+
+    /// A fresh random key.
+    pub fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut bytes = [0u8; 32];
+        rng.fill_bytes(&mut bytes);
+        SnapshotKey(bytes)
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SnapshotKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SnapshotKey(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_x25519_bounds() {
+        let mut p = [0xffu8; 32];
+        p[0] = 0xed;
+        p[31] = 0x7f;
+        assert!(!x25519_canonical(&p), "p itself is not canonical");
+        let mut below = p;
+        below[0] = 0xec;
+        assert!(x25519_canonical(&below), "p - 1 is canonical");
+        assert!(x25519_canonical(&[0u8; 32]));
+        let mut high = [0u8; 32];
+        high[31] = 0x80;
+        assert!(!x25519_canonical(&high), "top bit set is refused");
+    }
+
+    #[test]
+    fn small_order_x25519_gives_weak_secret() {
+        let secret = StaticSecret::from([7u8; 32]);
+        // u = 0 and u = 1 are of small order.
+        assert_eq!(dh(&secret, &[0u8; 32]).err(), Some(Error::WeakSharedSecret));
+        let mut one = [0u8; 32];
+        one[0] = 1;
+        assert_eq!(dh(&secret, &one).err(), Some(Error::WeakSharedSecret));
+    }
+
+    #[test]
+    fn weak_and_noncanonical_ed25519_refused() {
+        // The identity point (y = 1) is of small order.
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert_eq!(IdentityPublicKey::from_bytes(&identity), Err(Error::InvalidKey));
+        // y = p + 1 encodes the identity non-canonically.
+        let mut noncanonical = [0xffu8; 32];
+        noncanonical[0] = 0xee;
+        noncanonical[31] = 0x7f;
+        assert_eq!(IdentityPublicKey::from_bytes(&noncanonical), Err(Error::InvalidKey));
+        let good = SigningKey::from_bytes(&[3u8; 32]).verifying_key().to_bytes();
+        assert!(IdentityPublicKey::from_bytes(&good).is_ok());
+    }
+
+    #[test]
+    fn secret_debug_is_redacted() {
+        extern crate std;
+        let key = SnapshotKey::from_bytes([0xab; 32]);
+        let shown = std::format!("{key:?}");
+        assert!(!shown.contains("ab"), "{shown}");
+        let k = Key32([0xcd; 32]);
+        assert!(!std::format!("{k:?}").contains("cd"));
+    }
+}

@@ -1,0 +1,229 @@
+//! The Double Ratchet (SPEC §7): sending chain, receiving chains with skipped keys, and the
+//! plan-then-commit decryption that leaves the state untouched on any failure.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+
+use crate::crypto::{chain_step, root_step};
+use crate::error::{Error, Result};
+use crate::keys::{Key32, RatchetKeyPair, dh};
+use crate::limits::{MAX_MESSAGE_GAP, MAX_RECEIVING_CHAINS, MAX_SKIPPED_KEYS};
+
+/// A sending chain: its key and the counter of the next message.
+#[derive(Clone, Debug)]
+pub(crate) struct SendChain {
+    pub(crate) key: Key32,
+    pub(crate) n: u32,
+}
+
+/// A receiving chain, identified by the peer's ratchet public key.
+#[derive(Clone, Debug)]
+pub(crate) struct RecvChain {
+    pub(crate) ratchet: [u8; 32],
+    /// `None` once the chain is closed: no key is ever derived on it again.
+    pub(crate) key: Option<Key32>,
+    /// The next counter expected; for a closed chain, its announced length.
+    pub(crate) next: u32,
+    /// The chain carries the host's signed pre-claim messages (guest side only).
+    pub(crate) pre_claim: bool,
+    /// Skipped message keys, counters strictly increasing.
+    pub(crate) skipped: VecDeque<(u32, Key32)>,
+}
+
+impl RecvChain {
+    pub(crate) fn open(ratchet: [u8; 32], key: Key32, pre_claim: bool) -> Self {
+        RecvChain { ratchet, key: Some(key), next: 0, pre_claim, skipped: VecDeque::new() }
+    }
+
+    pub(crate) fn closed(ratchet: [u8; 32]) -> Self {
+        RecvChain { ratchet, key: None, next: 0, pre_claim: false, skipped: VecDeque::new() }
+    }
+}
+
+/// The ratchet state of one party.
+#[derive(Clone, Debug)]
+pub(crate) struct Ratchet {
+    pub(crate) root: Key32,
+    pub(crate) ours: RatchetKeyPair,
+    /// `None` when the next send must first take a DH ratchet step.
+    pub(crate) sending: Option<SendChain>,
+    /// Length of our previous sending chain.
+    pub(crate) pn: u32,
+    /// Never empty; the last chain belongs to the peer's current ratchet key.
+    pub(crate) chains: VecDeque<RecvChain>,
+}
+
+/// The header values and message key of one message to send.
+pub(crate) struct Outgoing {
+    pub(crate) ratchet: [u8; 32],
+    pub(crate) pn: u32,
+    pub(crate) n: u32,
+    pub(crate) mk: Key32,
+}
+
+/// How a successful decryption changes the state; applied only after the AEAD verified.
+pub(crate) enum Plan {
+    /// Use and delete a stored skipped key.
+    Stored { chain: usize, index: usize },
+    /// Advance the current chain, storing the keys it skipped.
+    Advance { key: Key32, next: u32, skipped: Vec<(u32, Key32)> },
+    /// A DH ratchet step: close the current chain, open a new one.
+    Step { close_skipped: Vec<(u32, Key32)>, close_end: u32, root: Key32, chain: RecvChain },
+}
+
+/// Derives the keys from `from` up to (excluding) `to`, returning them and the chain key at `to`.
+fn skip(mut key: Key32, from: u32, to: u32) -> (Key32, Vec<(u32, Key32)>) {
+    let count = to.saturating_sub(from) as usize;
+    let mut keys = Vec::with_capacity(count);
+    for n in from..to {
+        let (mk, next) = chain_step(&key);
+        keys.push((n, mk));
+        key = next;
+    }
+    (key, keys)
+}
+
+impl Ratchet {
+    /// The peer's current ratchet public key.
+    pub(crate) fn peer(&self) -> Option<&[u8; 32]> {
+        self.chains.back().map(|c| &c.ratchet)
+    }
+
+    /// Takes the DH ratchet step of a send if one is due (SPEC §7.5); returns our ratchet key.
+    pub(crate) fn ensure_sending<R: CryptoRng + ?Sized>(&mut self, rng: &mut R) -> Result<[u8; 32]> {
+        if self.sending.is_none() {
+            let peer = *self.peer().ok_or(Error::NotClaimed)?;
+            let fresh = RatchetKeyPair::generate(rng);
+            let shared = dh(&fresh.secret, &peer)?;
+            let (root, key) = root_step(&self.root, &shared);
+            self.root = root;
+            self.ours = fresh;
+            self.sending = Some(SendChain { key, n: 0 });
+        }
+        Ok(self.ours.public)
+    }
+
+    /// The next message key (SPEC §7.3, §7.5). Commits the sending chain's advance.
+    pub(crate) fn next_send<R: CryptoRng + ?Sized>(&mut self, rng: &mut R) -> Result<Outgoing> {
+        if self.sending.as_ref().is_some_and(|s| s.n == u32::MAX) {
+            return Err(Error::CounterExhausted);
+        }
+        let ratchet = self.ensure_sending(rng)?;
+        let pn = self.pn;
+        let chain = self.sending.as_mut().ok_or(Error::NotClaimed)?;
+        let (mk, next) = chain_step(&chain.key);
+        let n = chain.n;
+        chain.key = next;
+        chain.n = n.saturating_add(1);
+        Ok(Outgoing { ratchet, pn, n, mk })
+    }
+
+    fn find(&self, ratchet: &[u8; 32]) -> Option<usize> {
+        self.chains.iter().position(|c| c.ratchet == *ratchet)
+    }
+
+    /// Is `ratchet` a known chain that carries pre-claim messages?
+    pub(crate) fn is_pre_claim_chain(&self, ratchet: &[u8; 32]) -> bool {
+        self.find(ratchet).and_then(|i| self.chains.get(i)).is_some_and(|c| c.pre_claim)
+    }
+
+    /// Computes the message key for `(ratchet, pn, n)` and the change that accepting it makes,
+    /// without changing anything (SPEC §7.6). Limits are checked before any derivation.
+    pub(crate) fn plan(&self, ratchet: &[u8; 32], pn: u32, n: u32) -> Result<(Key32, Plan)> {
+        if let Some(ci) = self.find(ratchet) {
+            let chain = self.chains.get(ci).ok_or(Error::InvalidCounter)?;
+            if let Some(index) = chain.skipped.iter().position(|(k, _)| *k == n) {
+                let mk = chain.skipped.get(index).map(|(_, mk)| mk.clone()).ok_or(Error::Duplicate)?;
+                return Ok((mk, Plan::Stored { chain: ci, index }));
+            }
+            if n < chain.next {
+                return Err(Error::Duplicate);
+            }
+            let key = chain.key.as_ref().ok_or(Error::InvalidCounter)?;
+            if n - chain.next > MAX_MESSAGE_GAP {
+                return Err(Error::GapTooLarge);
+            }
+            let (at_n, skipped) = skip(key.clone(), chain.next, n);
+            let (mk, key) = chain_step(&at_n);
+            let next = n.checked_add(1).ok_or(Error::InvalidCounter)?;
+            return Ok((mk, Plan::Advance { key, next, skipped }));
+        }
+        // A new ratchet key: close the current chain at `pn`, then step the root.
+        let current = self.chains.back().ok_or(Error::InvalidCounter)?;
+        let close_gap = match &current.key {
+            Some(_) if pn < current.next => return Err(Error::InvalidCounter),
+            Some(_) => pn - current.next,
+            None if pn > current.next => return Err(Error::InvalidCounter),
+            None => 0,
+        };
+        if close_gap > MAX_MESSAGE_GAP || n > MAX_MESSAGE_GAP {
+            return Err(Error::GapTooLarge);
+        }
+        let next = n.checked_add(1).ok_or(Error::InvalidCounter)?;
+        let shared = dh(&self.ours.secret, ratchet)?;
+        let (close_skipped, close_end) = match &current.key {
+            Some(key) => (skip(key.clone(), current.next, pn).1, pn),
+            None => (Vec::new(), current.next),
+        };
+        let (root, chain_key) = root_step(&self.root, &shared);
+        let (at_n, skipped) = skip(chain_key, 0, n);
+        let (mk, key) = chain_step(&at_n);
+        let chain =
+            RecvChain { ratchet: *ratchet, key: Some(key), next, pre_claim: false, skipped: skipped.into() };
+        Ok((mk, Plan::Step { close_skipped, close_end, root, chain }))
+    }
+
+    /// Applies a plan after its message authenticated.
+    pub(crate) fn commit(&mut self, plan: Plan) {
+        match plan {
+            Plan::Stored { chain, index } => {
+                if let Some(c) = self.chains.get_mut(chain) {
+                    c.skipped.remove(index);
+                }
+            }
+            Plan::Advance { key, next, skipped } => {
+                if let Some(c) = self.chains.back_mut() {
+                    c.key = Some(key);
+                    c.next = next;
+                    c.skipped.extend(skipped);
+                }
+            }
+            Plan::Step { close_skipped, close_end, root, chain } => {
+                if let Some(c) = self.chains.back_mut() {
+                    c.key = None;
+                    c.next = close_end;
+                    c.skipped.extend(close_skipped);
+                }
+                self.chains.push_back(chain);
+                while self.chains.len() > MAX_RECEIVING_CHAINS {
+                    self.chains.pop_front();
+                }
+                if let Some(s) = self.sending.take() {
+                    self.pn = s.n;
+                }
+                self.root = root;
+            }
+        }
+        self.evict();
+    }
+
+    /// Total stored skipped keys.
+    pub(crate) fn skipped_count(&self) -> usize {
+        self.chains.iter().map(|c| c.skipped.len()).sum()
+    }
+
+    /// Drops the oldest skipped keys beyond [`MAX_SKIPPED_KEYS`].
+    fn evict(&mut self) {
+        let mut excess = self.skipped_count().saturating_sub(MAX_SKIPPED_KEYS);
+        for chain in self.chains.iter_mut() {
+            if excess == 0 {
+                break;
+            }
+            let drop = excess.min(chain.skipped.len());
+            chain.skipped.drain(..drop);
+            excess -= drop;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! What host and guest sessions share: sealing and opening message envelopes (SPEC §7.4).
+
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+
+use crate::crypto::{self, SALT_LEN, TAG_LEN};
+use crate::error::{Error, Result};
+use crate::framing::{
+    Ad, COMMON_HEADER_LEN, Content, ContentType, Direction, EnvelopeKind, Header, MESSAGE_HEADER_LEN,
+    ParsedMessage, SIGNATURE_LEN, pad, unpad, write_prefix,
+};
+use crate::keys::MailboxId;
+use crate::labels;
+use crate::ratchet::{Plan, Ratchet};
+
+/// Where an outgoing message goes.
+pub(crate) struct Route<'a> {
+    pub(crate) kind: EnvelopeKind,
+    pub(crate) mailbox: &'a MailboxId,
+    pub(crate) guest_mailbox: Option<&'a [u8; 32]>,
+    pub(crate) direction: Direction,
+    pub(crate) session_id: &'a [u8; 32],
+}
+
+/// Encrypts one message on the sending chain. Fails before any state change on oversized input.
+pub(crate) fn seal<R: CryptoRng + ?Sized>(
+    ratchet: &mut Ratchet,
+    rng: &mut R,
+    route: &Route<'_>,
+    content_type: ContentType,
+    body: &[u8],
+) -> Result<Vec<u8>> {
+    let padded = pad(content_type, body)?;
+    let out = ratchet.next_send(rng)?;
+    let mut salt = [0u8; SALT_LEN];
+    rng.fill_bytes(&mut salt);
+    let header = Header { ratchet: out.ratchet, pn: out.pn, n: out.n, salt };
+    let capacity = COMMON_HEADER_LEN + 32 + MESSAGE_HEADER_LEN + padded.len() + TAG_LEN + SIGNATURE_LEN;
+    let mut envelope = Vec::with_capacity(capacity);
+    write_prefix(&mut envelope, route.kind, route.mailbox, route.guest_mailbox, &header);
+    let ad = Ad::new(route.direction, route.session_id, &envelope)?;
+    crypto::seal_into(&out.mk.0, labels::AEAD_KEY, &salt, ad.as_bytes(), &padded, &mut envelope);
+    Ok(envelope)
+}
+
+/// Decrypts a parsed message against the state without changing it; the caller commits the
+/// returned plan once it has also accepted the content.
+pub(crate) fn open(
+    ratchet: &Ratchet,
+    parsed: &ParsedMessage<'_>,
+    direction: Direction,
+    session_id: &[u8; 32],
+) -> Result<(Plan, Content)> {
+    let h = &parsed.header;
+    let (mk, plan) = ratchet.plan(&h.ratchet, h.pn, h.n)?;
+    let ad = Ad::new(direction, session_id, parsed.prefix)?;
+    let padded =
+        crypto::open(&mk.0, labels::AEAD_KEY, &h.salt, ad.as_bytes(), parsed.sealed, Error::DecryptFailed)?;
+    let content = unpad(&padded)?;
+    Ok((plan, content))
+}
