@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Rust: format, lints, unit/integration/doc tests, and the test vectors pinned by the generator.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked
