@@ -473,7 +473,7 @@ impl GuestSession {
         let guest_mailbox = SigningKey::from_bytes(&Zeroizing::new(r.array()?));
         let claim_key: [u8; 32] = r.array()?;
         let flags = r.u8()?;
-        if flags & !0b11 != 0 {
+        if flags & !0b11 != 0 || !crate::keys::x25519_canonical(&claim_key) {
             return Err(Error::SnapshotMalformed);
         }
         let ratchet = snapshot::read_ratchet(&mut r)?;

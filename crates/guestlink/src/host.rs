@@ -545,6 +545,11 @@ impl HostSession {
         let claim = if r.flag()? {
             let claim_key: [u8; 32] = r.array()?;
             let guest_mailbox: [u8; 32] = r.array()?;
+            if !crate::keys::x25519_canonical(&claim_key)
+                || MailboxPublicKey::from_bytes(&guest_mailbox).is_err()
+            {
+                return Err(Error::SnapshotMalformed);
+            }
             let verifier = if r.flag()? {
                 Some(ClaimVerifier { root: read_key(&mut r)?, ours: snapshot::read_keypair(&mut r)? })
             } else {
