@@ -3,8 +3,8 @@
 use guestlink::{GuestSession, InviteLink, OpenedInvite};
 
 use crate::ffi::{
-    Handle, OutBuf, OutHandle, OutValue, boundary, boundary_or, bytes_in, free_handle, handle_mut, handle_ref,
-    opaque, os_rng, str_in, take_handle,
+    Handle, OutBuf, OutHandle, OutValue, boundary, boundary_or, bytes_in, free_handle, handle_mut,
+    handle_ref, opaque, os_rng, str_in, take_handle,
 };
 use crate::host::envelope_bound;
 use crate::limits::{GUESTLINK_MAX_BODY_LEN, GUESTLINK_MAX_ENVELOPE_LEN, GUESTLINK_MAX_LINK_LEN};
@@ -311,7 +311,12 @@ pub unsafe extern "C" fn guestlink_opened_invite_decrypt(
         let (mut opened, envelope, out) = unsafe {
             (
                 handle_mut(opened)?,
-                bytes_in(envelope, envelope_len, GUESTLINK_MAX_ENVELOPE_LEN, guestlink_result::EnvelopeTooLarge)?,
+                bytes_in(
+                    envelope,
+                    envelope_len,
+                    GUESTLINK_MAX_ENVELOPE_LEN,
+                    guestlink_result::EnvelopeTooLarge,
+                )?,
                 OutHandle::new(out)?,
             )
         };
@@ -684,7 +689,12 @@ pub unsafe extern "C" fn guestlink_guest_session_decrypt(
         let (mut session, envelope, out) = unsafe {
             (
                 handle_mut(session)?,
-                bytes_in(envelope, envelope_len, GUESTLINK_MAX_ENVELOPE_LEN, guestlink_result::EnvelopeTooLarge)?,
+                bytes_in(
+                    envelope,
+                    envelope_len,
+                    GUESTLINK_MAX_ENVELOPE_LEN,
+                    guestlink_result::EnvelopeTooLarge,
+                )?,
                 OutHandle::new(out)?,
             )
         };

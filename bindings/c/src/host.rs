@@ -50,7 +50,9 @@ pub enum guestlink_host_state {
 /// # Safety
 /// `out` is NULL or writable for one pointer.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn guestlink_host_identity_new(out: *mut *mut guestlink_host_identity) -> guestlink_result {
+pub unsafe extern "C" fn guestlink_host_identity_new(
+    out: *mut *mut guestlink_host_identity,
+) -> guestlink_result {
     boundary(|| {
         // SAFETY: `out` meets this function's `# Safety` contract.
         let out = unsafe { OutHandle::new(out) }?;
@@ -118,7 +120,12 @@ pub unsafe extern "C" fn guestlink_host_identity_create_invite(
         let (identity, base_url, out) = unsafe {
             (
                 handle_ref(identity)?,
-                str_in(base_url, base_url_len, GUESTLINK_MAX_BASE_URL_LEN, guestlink_result::InvalidArgument)?,
+                str_in(
+                    base_url,
+                    base_url_len,
+                    GUESTLINK_MAX_BASE_URL_LEN,
+                    guestlink_result::InvalidArgument,
+                )?,
                 OutHandle::new(out)?,
             )
         };
@@ -391,7 +398,12 @@ pub unsafe extern "C" fn guestlink_host_session_decrypt(
         let (mut session, envelope, out) = unsafe {
             (
                 handle_mut(session)?,
-                bytes_in(envelope, envelope_len, GUESTLINK_MAX_ENVELOPE_LEN, guestlink_result::EnvelopeTooLarge)?,
+                bytes_in(
+                    envelope,
+                    envelope_len,
+                    GUESTLINK_MAX_ENVELOPE_LEN,
+                    guestlink_result::EnvelopeTooLarge,
+                )?,
                 OutHandle::new(out)?,
             )
         };

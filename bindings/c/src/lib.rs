@@ -11,6 +11,10 @@ pub mod limits;
 pub mod result;
 pub mod values;
 
+/// cbindgen:ignore
+#[cfg(test)]
+mod tests;
+
 use std::ffi::{CStr, c_char};
 
 use crate::ffi::{OutBuf, OutValue, array_in, boundary, boundary_or, bytes_in};
@@ -112,7 +116,12 @@ pub unsafe extern "C" fn guestlink_peek(
         // SAFETY: every pointer meets this function's `# Safety` contract.
         let (envelope, out) = unsafe {
             (
-                bytes_in(envelope, envelope_len, GUESTLINK_MAX_ENVELOPE_LEN, guestlink_result::EnvelopeTooLarge)?,
+                bytes_in(
+                    envelope,
+                    envelope_len,
+                    GUESTLINK_MAX_ENVELOPE_LEN,
+                    guestlink_result::EnvelopeTooLarge,
+                )?,
                 OutValue::new(out)?,
             )
         };
@@ -146,7 +155,11 @@ pub unsafe extern "C" fn guestlink_snapshot_info(
             guestlink::SnapshotKind::GuestSession => guestlink_snapshot_kind::GuestSession,
             _ => return Err(guestlink_result::UnknownError),
         };
-        out.set(guestlink_snapshot_info { kind: kind as u32, object_id: info.object_id, counter: info.counter });
+        out.set(guestlink_snapshot_info {
+            kind: kind as u32,
+            object_id: info.object_id,
+            counter: info.counter,
+        });
         Ok(())
     })
 }
@@ -175,7 +188,12 @@ pub unsafe extern "C" fn guestlink_verify_relay_auth(
             (
                 array_in::<32>(key, key_len)?,
                 array_in::<16>(mailbox_id, mailbox_id_len)?,
-                bytes_in(challenge, challenge_len, GUESTLINK_MAX_CHALLENGE_LEN, guestlink_result::InvalidArgument)?,
+                bytes_in(
+                    challenge,
+                    challenge_len,
+                    GUESTLINK_MAX_CHALLENGE_LEN,
+                    guestlink_result::InvalidArgument,
+                )?,
                 array_in::<64>(signature, signature_len)?,
             )
         };
@@ -202,7 +220,8 @@ pub unsafe extern "C" fn guestlink_fingerprint(
 ) -> guestlink_result {
     boundary(|| {
         // SAFETY: every pointer meets this function's `# Safety` contract.
-        let (key, out) = unsafe { (array_in::<32>(identity_key, identity_key_len)?, OutBuf::new(out, out_cap, out_len)?) };
+        let (key, out) =
+            unsafe { (array_in::<32>(identity_key, identity_key_len)?, OutBuf::new(out, out_cap, out_len)?) };
         let key = guestlink::IdentityPublicKey::from_bytes(&key)?;
         out.write(key.fingerprint().as_bytes())
     })

@@ -103,7 +103,8 @@ pub enum guestlink_result {
     /// The snapshot's counter is below the caller's minimum (a rollback).
     SnapshotRolledBack = 504,
     /// The snapshot holds another kind of object or another session.
-    SnapshotWrongObject = 505,}
+    SnapshotWrongObject = 505,
+}
 
 impl From<Error> for guestlink_result {
     fn from(e: Error) -> Self {
@@ -140,7 +141,8 @@ impl From<Error> for guestlink_result {
             Error::SnapshotVersionUnsupported => guestlink_result::SnapshotVersionUnsupported,
             Error::SnapshotDecryptFailed => guestlink_result::SnapshotDecryptFailed,
             Error::SnapshotRolledBack => guestlink_result::SnapshotRolledBack,
-            Error::SnapshotWrongObject => guestlink_result::SnapshotWrongObject,            _ => guestlink_result::UnknownError,
+            Error::SnapshotWrongObject => guestlink_result::SnapshotWrongObject,
+            _ => guestlink_result::UnknownError,
         }
     }
 }

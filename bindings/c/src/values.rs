@@ -51,7 +51,12 @@ pub(crate) unsafe fn relay_auth_out(
     // SAFETY: forwarded from this function's contract.
     let (challenge, out) = unsafe {
         (
-            bytes_in(challenge, challenge_len, GUESTLINK_MAX_CHALLENGE_LEN, guestlink_result::InvalidArgument)?,
+            bytes_in(
+                challenge,
+                challenge_len,
+                GUESTLINK_MAX_CHALLENGE_LEN,
+                guestlink_result::InvalidArgument,
+            )?,
             OutBuf::new(out, out_cap, out_len)?,
         )
     };
@@ -185,7 +190,12 @@ opaque!(guestlink_received, Received);
 
 pub(crate) enum Received {
     Text(Zeroizing<String>),
-    Claimed { claimed_record: Vec<u8>, confirmation: Vec<u8>, safety_code: SafetyCode, text: Option<Zeroizing<String>> },
+    Claimed {
+        claimed_record: Vec<u8>,
+        confirmation: Vec<u8>,
+        safety_code: SafetyCode,
+        text: Option<Zeroizing<String>>,
+    },
     Join,
     Confirmed,
     Ended,
@@ -489,7 +499,11 @@ pub unsafe extern "C" fn guestlink_safety_code_matches_long_form(
     boundary(|| {
         // SAFETY: every pointer meets this function's `# Safety` contract.
         let (code, typed, out) = unsafe {
-            (handle_ref(code)?, str_in(typed, typed_len, 256, guestlink_result::InvalidArgument)?, OutValue::new(out)?)
+            (
+                handle_ref(code)?,
+                str_in(typed, typed_len, 256, guestlink_result::InvalidArgument)?,
+                OutValue::new(out)?,
+            )
         };
         out.set(code.matches_long_form(typed));
         Ok(())
@@ -576,7 +590,9 @@ pub unsafe extern "C" fn guestlink_snapshot_key_new(
 /// # Safety
 /// `out` is NULL or writable for one pointer.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn guestlink_snapshot_key_generate(out: *mut *mut guestlink_snapshot_key) -> guestlink_result {
+pub unsafe extern "C" fn guestlink_snapshot_key_generate(
+    out: *mut *mut guestlink_snapshot_key,
+) -> guestlink_result {
     boundary(|| {
         // SAFETY: `out` meets this function's `# Safety` contract.
         let out = unsafe { OutHandle::new(out) }?;
