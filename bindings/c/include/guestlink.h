@@ -276,7 +276,7 @@ typedef uint32_t guestlink_host_state;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
-// What a decrypted envelope was (`guestlink_received_kind`).
+// What a decrypted envelope was (`guestlink_received_get_kind`).
 enum guestlink_received_kind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
@@ -358,7 +358,7 @@ typedef struct {
   uint8_t mailbox_id[16];
 } guestlink_envelope_info;
 
-// The cleartext header of a snapshot (`guestlink_snapshot_info`): authenticated, not secret.
+// The cleartext header of a snapshot (`guestlink_snapshot_peek`): authenticated, not secret.
 typedef struct {
   // A `guestlink_snapshot_kind` value.
   uint32_t kind;
@@ -396,7 +396,7 @@ guestlink_result guestlink_peek(const uint8_t *envelope,
 //
 // # Safety
 // `snapshot` is NULL or readable for `snapshot_len` bytes; `out` is NULL or writable.
-guestlink_result guestlink_snapshot_info(const uint8_t *snapshot,
+guestlink_result guestlink_snapshot_peek(const uint8_t *snapshot,
                                          size_t snapshot_len,
                                          guestlink_snapshot_info *out);
 
@@ -1094,7 +1094,7 @@ void guestlink_created_invite_free(guestlink_created_invite *invite);
 //
 // # Safety
 // `received` is NULL or a live handle; `out` is NULL or writable.
-guestlink_result guestlink_received_kind(const guestlink_received *received, uint32_t *out);
+guestlink_result guestlink_received_get_kind(const guestlink_received *received, uint32_t *out);
 
 // Writes the text (UTF-8, not NUL-terminated, at most `GUESTLINK_MAX_BODY_LEN` bytes) of a
 // `TEXT`, or of a `CLAIMED` that carried one; otherwise `GUESTLINK_RESULT_NO_VALUE`. Read-only.

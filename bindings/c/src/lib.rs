@@ -64,7 +64,7 @@ pub enum guestlink_snapshot_kind {
     GuestSession = 4,
 }
 
-/// The cleartext header of a snapshot (`guestlink_snapshot_info`): authenticated, not secret.
+/// The cleartext header of a snapshot (`guestlink_snapshot_peek`): authenticated, not secret.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct guestlink_snapshot_info {
@@ -139,7 +139,7 @@ pub unsafe extern "C" fn guestlink_peek(
 /// # Safety
 /// `snapshot` is NULL or readable for `snapshot_len` bytes; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn guestlink_snapshot_info(
+pub unsafe extern "C" fn guestlink_snapshot_peek(
     snapshot: *const u8,
     snapshot_len: usize,
     out: *mut guestlink_snapshot_info,

@@ -162,7 +162,7 @@ pub unsafe extern "C" fn guestlink_created_invite_free(invite: *mut guestlink_cr
 // ---------------------------------------------------------------------------------------------
 // Received.
 
-/// What a decrypted envelope was (`guestlink_received_kind`).
+/// What a decrypted envelope was (`guestlink_received_get_kind`).
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum guestlink_received_kind {
@@ -241,7 +241,7 @@ impl Received {
 /// # Safety
 /// `received` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn guestlink_received_kind(
+pub unsafe extern "C" fn guestlink_received_get_kind(
     received: *const guestlink_received,
     out: *mut u32,
 ) -> guestlink_result {
