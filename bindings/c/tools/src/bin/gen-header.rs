@@ -1,6 +1,6 @@
 //! Regenerates `bindings/c/include/guestlink.h` from the FFI crate's source with cbindgen.
 //!
-//! Run `cargo run -p guestlink-ffi-header` from anywhere in the workspace; the test stage runs it
+//! Run `cargo run -p guestlink-ffi-tools --bin gen-header` from anywhere in the workspace; the test stage runs it
 //! and fails when the committed header differs (`git diff --exit-code`).
 
 use std::path::PathBuf;
