@@ -1,8 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![allow(non_camel_case_types)]
-// The C names (`guestlink_*`) are the API; the Rust items exist to export them.
-#![allow(missing_docs)]
 
 mod ffi;
 pub mod guest;
