@@ -16,8 +16,9 @@ git diff --exit-code -- bindings/c/include/guestlink.h
 echo "-- every exported function is exercised by the misuse test"
 funcs=$(grep -oE '\bguestlink_[a-z0-9_]+\(' bindings/c/include/guestlink.h | tr -d '(' | sort -u)
 unused=$(for f in $funcs; do grep -qw "$f" bindings/c/tests/misuse.c || echo "$f"; done)
-# Functions without pointer arguments cannot be misused with NULL; the conversation test covers them.
-unused=$(echo "$unused" | grep -vxE 'guestlink_(version|protocol_version)' || true)
+# Functions without pointer arguments cannot be misused with NULL (the conversation test covers
+# them); the test-only exports are exercised by panic.c and the digest checks.
+unused=$(echo "$unused" | grep -vxE 'guestlink_(version|protocol_version)|guestlink_.*_for_testing_only' || true)
 if [ -n "$unused" ]; then echo "not in misuse.c: $unused"; exit 1; fi
 
 echo "-- README example is examples/chat.c"
@@ -25,8 +26,11 @@ awk '/<!-- example:begin -->/{f=1;next} /<!-- example:end -->/{f=0} f' bindings/
   | sed '1d;$d' > "$tmp/readme-example.c"
 diff -u bindings/c/examples/chat.c "$tmp/readme-example.c"
 
-echo "-- build"
-cargo build -q --locked -p guestlink-ffi
+echo "-- Rust-side tests that need the test-only exports (panic boundary, poisoning)"
+cargo test -q --locked -p guestlink-ffi --features testing
+
+echo "-- build (debug, with the test-only exports)"
+cargo build -q --locked -p guestlink-ffi --features testing
 lib=target/debug
 vectors_arg=()
 if [ -d test-vectors ]; then
@@ -36,11 +40,12 @@ else
   echo "NOTE: no test-vectors/ directory yet: the vector replay is skipped"
 fi
 cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -g -Ibindings/c/include)
+testflags=(-DGUESTLINK_TESTING)
 syslibs=(-lpthread -ldl -lm)
 tests=(bindings/c/tests/*.c)
-gcc "${cflags[@]}" -O1 "${tests[@]}" "$lib/libguestlink_ffi.a" "${syslibs[@]}" -o "$tmp/c-tests-static"
-gcc "${cflags[@]}" -O1 "${tests[@]}" -L"$lib" -lguestlink_ffi -Wl,-rpath,"$PWD/$lib" -o "$tmp/c-tests-shared"
-gcc "${cflags[@]}" -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+gcc "${cflags[@]}" "${testflags[@]}" -O1 "${tests[@]}" "$lib/libguestlink_ffi.a" "${syslibs[@]}" -o "$tmp/c-tests-static"
+gcc "${cflags[@]}" "${testflags[@]}" -O1 "${tests[@]}" -L"$lib" -lguestlink_ffi -Wl,-rpath,"$PWD/$lib" -o "$tmp/c-tests-shared"
+gcc "${cflags[@]}" "${testflags[@]}" -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
   "${tests[@]}" "$lib/libguestlink_ffi.a" "${syslibs[@]}" -o "$tmp/c-tests-asan"
 ldd "$tmp/c-tests-shared" | grep -q libguestlink_ffi.so
 

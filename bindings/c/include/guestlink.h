@@ -1261,6 +1261,58 @@ guestlink_result guestlink_snapshot_key_bytes(const guestlink_snapshot_key *key,
 // `key` is NULL or a live handle from this library, not used afterwards by anyone.
 void guestlink_snapshot_key_free(guestlink_snapshot_key *key);
 
+#if defined(GUESTLINK_TESTING)
+// Panics inside the boundary while holding `session` mutably, as a bug in the library would.
+// Returns `GUESTLINK_RESULT_PANIC` and poisons `session`. Test only.
+//
+// # Safety
+// `session` is NULL or a live handle.
+guestlink_result guestlink_host_session_panic_for_testing_only(guestlink_host_session *session);
+#endif
+
+#if defined(GUESTLINK_TESTING)
+// The same under a shared borrow: poisoning must not depend on `&mut`. Test only.
+//
+// # Safety
+// `code` is NULL or a live handle.
+guestlink_result guestlink_safety_code_panic_for_testing_only(const guestlink_safety_code *code);
+#endif
+
+#if defined(GUESTLINK_TESTING)
+// Writes a 32-byte digest of the host session's whole state (the core's
+// `state_digest_for_testing_only`). Test only.
+//
+// # Safety
+// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
+// is NULL or writable.
+guestlink_result guestlink_host_session_state_digest_for_testing_only(const guestlink_host_session *session,
+                                                                      uint8_t *out,
+                                                                      size_t out_cap,
+                                                                      size_t *out_len);
+#endif
+
+#if defined(GUESTLINK_TESTING)
+// Writes a 32-byte digest of the opened invite's whole state. Test only.
+//
+// # Safety
+// As for `guestlink_host_session_state_digest_for_testing_only`.
+guestlink_result guestlink_opened_invite_state_digest_for_testing_only(const guestlink_opened_invite *opened,
+                                                                       uint8_t *out,
+                                                                       size_t out_cap,
+                                                                       size_t *out_len);
+#endif
+
+#if defined(GUESTLINK_TESTING)
+// Writes a 32-byte digest of the guest session's whole state. Test only.
+//
+// # Safety
+// As for `guestlink_host_session_state_digest_for_testing_only`.
+guestlink_result guestlink_guest_session_state_digest_for_testing_only(const guestlink_guest_session *session,
+                                                                       uint8_t *out,
+                                                                       size_t out_cap,
+                                                                       size_t *out_len);
+#endif
+
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus

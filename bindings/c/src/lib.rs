@@ -9,6 +9,8 @@ pub mod limits;
 pub mod result;
 pub mod values;
 
+#[cfg(feature = "testing")]
+pub mod testing;
 /// cbindgen:ignore
 #[cfg(test)]
 mod tests;
@@ -82,13 +84,13 @@ const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_V
 /// The library version, such as `"0.1.0"`: static, NUL-terminated, never freed. Any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn guestlink_version() -> *const c_char {
-    VERSION.as_ptr()
+    boundary_or(c"unknown".as_ptr(), || VERSION.as_ptr())
 }
 
 /// The protocol version byte this library speaks (every envelope's first byte). Any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn guestlink_protocol_version() -> u8 {
-    guestlink::PROTOCOL_VERSION
+    boundary_or(0, || guestlink::PROTOCOL_VERSION)
 }
 
 /// The largest envelope a message with a body of `body_len` bytes produces (any type): the

@@ -6,38 +6,13 @@ use core::ptr;
 
 use guestlink::Error;
 
-use crate::ffi::{boundary, handle_mut, handle_ref};
+use crate::ffi::handle_ref;
 use crate::host::*;
 use crate::limits::*;
 use crate::result::{guestlink_result, guestlink_result_message, guestlink_result_name};
+#[cfg(feature = "testing")]
+use crate::testing::*;
 use crate::values::*;
-
-/// A test-only export: panics inside the boundary while holding `session` mutably, as a bug in
-/// the core would. Never part of the library's header or of a non-test build.
-#[doc(hidden)]
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn guestlink_host_session_panic_for_testing_only(
-    session: *mut guestlink_host_session,
-) -> guestlink_result {
-    boundary(|| {
-        // SAFETY: the test passes a live handle.
-        let _session = unsafe { handle_mut(session) }?;
-        panic!("forced panic inside the boundary (test only)")
-    })
-}
-
-/// The same with a shared borrow: poisoning must not depend on `&mut`.
-#[doc(hidden)]
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn guestlink_safety_code_panic_for_testing_only(
-    code: *const guestlink_safety_code,
-) -> guestlink_result {
-    boundary(|| {
-        // SAFETY: the test passes a live handle.
-        let _code = unsafe { handle_ref(code) }?;
-        panic!("forced panic inside the boundary (test only)")
-    })
-}
 
 fn cstr(p: *const core::ffi::c_char) -> &'static str {
     // SAFETY: the library returns static NUL-terminated strings.
@@ -175,6 +150,8 @@ fn new_session() -> *mut guestlink_host_session {
     session
 }
 
+/// Needs the `testing` feature (scripts/test-40-c.sh runs it).
+#[cfg(feature = "testing")]
 #[test]
 fn a_panic_returns_panic_and_poisons_the_handle() {
     let session = new_session();
@@ -225,6 +202,7 @@ fn a_panic_returns_panic_and_poisons_the_handle() {
     }
 }
 
+#[cfg(feature = "testing")]
 #[test]
 fn a_panic_under_a_shared_borrow_poisons_too_and_other_handles_are_unaffected() {
     let mut rng = crate::ffi::os_rng();

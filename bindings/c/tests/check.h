@@ -38,8 +38,32 @@ extern unsigned checks_failed;
 #define CHECK_BYTES_EQ_STR(buf, len, str) \
   CHECK((len) == strlen(str) && memcmp((buf), (str), (len)) == 0)
 
+/* With the testing feature: a digest of a session's whole state, to check that failed calls
+ * change nothing. Without it these compile to nothing. */
+#ifdef GUESTLINK_TESTING
+#define SAVE_DIGEST(fn, handle, digest)                      \
+  do {                                                       \
+    size_t l_ = 0;                                           \
+    CHECK_OK(fn((handle), (digest), sizeof(digest), &l_));   \
+  } while (0)
+#define CHECK_DIGEST(fn, handle, digest)                     \
+  do {                                                       \
+    uint8_t now_[32];                                        \
+    size_t l_ = 0;                                           \
+    CHECK_OK(fn((handle), now_, sizeof now_, &l_));          \
+    CHECK(memcmp(now_, (digest), sizeof now_) == 0);         \
+  } while (0)
+#else
+#define SAVE_DIGEST(fn, handle, digest) (void)(digest)
+#define CHECK_DIGEST(fn, handle, digest) (void)(digest)
+#endif
+#define HOST_DIGEST guestlink_host_session_state_digest_for_testing_only
+#define OPENED_DIGEST guestlink_opened_invite_state_digest_for_testing_only
+#define GUEST_DIGEST guestlink_guest_session_state_digest_for_testing_only
+
 void test_conversation(void);
 void test_misuse(void);
 void test_vectors(const char *path);
+void test_panic(void);
 
 #endif

@@ -213,6 +213,7 @@ void test_misuse(void) {
 
   /* Host encrypt: NULLs, text lengths, UTF-8, too-small buffer. */
   static uint8_t env[GUESTLINK_MAX_ENVELOPE_LEN];
+  uint8_t digest[32];
   size_t env_len = SENTINEL;
   const uint8_t *hi = (const uint8_t *)"hi";
   CHECK_RC(guestlink_host_session_encrypt(NULL, NOW, hi, 2, env, sizeof env, &env_len), NUL);
@@ -226,8 +227,10 @@ void test_misuse(void) {
   CHECK_RC(guestlink_host_session_encrypt(host, NOW, (const uint8_t *)"\xc3\x28", 2, env, sizeof env, &env_len),
            GUESTLINK_RESULT_INVALID_UTF8);
   CHECK(env_len == SENTINEL);
+  SAVE_DIGEST(HOST_DIGEST, host, digest);
   CHECK_RC(guestlink_host_session_encrypt(host, NOW, hi, 2, env, 10, &env_len), GUESTLINK_RESULT_BUFFER_TOO_SMALL);
   CHECK(env_len == guestlink_max_envelope_len(2));
+  CHECK_DIGEST(HOST_DIGEST, host, digest);
   CHECK_RC(guestlink_host_session_encrypt(host, NOW + 1000, hi, 2, env, sizeof env, &env_len),
            GUESTLINK_RESULT_INVITE_EXPIRED);
   CHECK_OK(guestlink_host_session_encrypt(host, NOW, hi, 0, env, sizeof env, &env_len)); /* empty text */
@@ -246,12 +249,14 @@ void test_misuse(void) {
 
   /* Host decrypt inputs. */
   guestlink_received *r = NULL;
+  SAVE_DIGEST(HOST_DIGEST, host, digest);
 #define HOST_DECRYPT(p, n) guestlink_host_session_decrypt(host, NOW, (p), (n), &r)
   CHECK_BYTES_INPUT(HOST_DECRYPT, pre, GUESTLINK_RESULT_ENVELOPE_TOO_LARGE);
   CHECK_RC(guestlink_host_session_decrypt(NULL, NOW, pre, pre_len, &r), NUL);
   CHECK_RC(guestlink_host_session_decrypt(host, NOW, pre, pre_len, NULL), NUL);
   CHECK_RC(HOST_DECRYPT(pre, pre_len), GUESTLINK_RESULT_UNEXPECTED_MESSAGE_TYPE); /* its own pre-claim */
   CHECK(r == NULL);
+  CHECK_DIGEST(HOST_DIGEST, host, digest);
 
   /* Peek, snapshot info, relay verification, fingerprint. */
   guestlink_envelope_info info;
@@ -331,6 +336,7 @@ void test_misuse(void) {
   CHECK_RELAY_AUTH(guestlink_opened_invite_relay_auth, opened);
   CHECK_SNAPSHOT(guestlink_opened_invite_snapshot, opened, guestlink_opened_invite_snapshot_counter);
   CHECK_FROM_SNAPSHOT(guestlink_opened_invite_from_snapshot, guestlink_opened_invite, guestlink_opened_invite_free);
+  SAVE_DIGEST(OPENED_DIGEST, opened, digest);
 #define OPENED_DECRYPT(p, n) guestlink_opened_invite_decrypt(opened, (p), (n), &r)
   CHECK_BYTES_INPUT(OPENED_DECRYPT, pre, GUESTLINK_RESULT_ENVELOPE_TOO_LARGE);
   CHECK_RC(guestlink_opened_invite_decrypt(NULL, pre, pre_len, &r), NUL);
@@ -339,6 +345,7 @@ void test_misuse(void) {
   CHECK_RC(OPENED_DECRYPT(pre, pre_len), GUESTLINK_RESULT_BAD_SIGNATURE);
   pre[pre_len - 1] ^= 1;
   CHECK(r == NULL);
+  CHECK_DIGEST(OPENED_DIGEST, opened, digest);
   CHECK_OK(OPENED_DECRYPT(pre, pre_len));
   /* Getters of the received value. */
   CHECK_VALUE_GETTER(guestlink_received_get_kind, r, uint32_t);
@@ -414,6 +421,7 @@ void test_misuse(void) {
   CHECK(env_len == SENTINEL);
   CHECK_RC(guestlink_guest_session_encrypt(guest, hi, 2, env, 0, &env_len), GUESTLINK_RESULT_BUFFER_TOO_SMALL);
   CHECK(env_len == guestlink_max_envelope_len(2));
+  SAVE_DIGEST(GUEST_DIGEST, guest, digest);
 #define GUEST_DECRYPT(p, n) guestlink_guest_session_decrypt(guest, (p), (n), &r)
   CHECK_BYTES_INPUT(GUEST_DECRYPT, claim, GUESTLINK_RESULT_ENVELOPE_TOO_LARGE);
   CHECK_RC(guestlink_guest_session_decrypt(NULL, pre, pre_len, &r), NUL);
@@ -425,6 +433,7 @@ void test_misuse(void) {
   CHECK_BYTES_INPUT(GUEST_REVOKED, pre, GUESTLINK_RESULT_ENVELOPE_TOO_LARGE);
   CHECK_RC(guestlink_guest_session_apply_revocation(NULL, pre, pre_len, &at), NUL);
   CHECK_RC(guestlink_guest_session_apply_revocation(guest, pre, pre_len, NULL), NUL);
+  CHECK_DIGEST(GUEST_DIGEST, guest, digest);
 
   /* The host accepts the claim; the received value and the safety code. */
   CHECK_OK(guestlink_host_session_decrypt(host, NOW, claim, claim_len, &r));

@@ -166,20 +166,27 @@ static void run_envelope(char **t) {
   uint64_t now = num(t[4]);
   uint32_t code = (uint32_t)num(t[6]);
   guestlink_received *r = NULL;
+  uint8_t digest[32];
   if (strcmp(t[1], "host") == 0) {
     guestlink_host_session *h = NULL;
     CHECK_OK(guestlink_host_session_from_snapshot(snap.data, snap.len, key, 0, &h));
+    SAVE_DIGEST(HOST_DIGEST, h, digest);
     CHECK_CODE(guestlink_host_session_decrypt(h, now, env.data, env.len, &r), code, "envelope/host");
+    if (code != 0) CHECK_DIGEST(HOST_DIGEST, h, digest);
     guestlink_host_session_free(h);
   } else if (strcmp(t[1], "opened") == 0) {
     guestlink_opened_invite *o = NULL;
     CHECK_OK(guestlink_opened_invite_from_snapshot(snap.data, snap.len, key, 0, &o));
+    SAVE_DIGEST(OPENED_DIGEST, o, digest);
     CHECK_CODE(guestlink_opened_invite_decrypt(o, env.data, env.len, &r), code, "envelope/opened");
+    if (code != 0) CHECK_DIGEST(OPENED_DIGEST, o, digest);
     guestlink_opened_invite_free(o);
   } else if (strcmp(t[1], "guest") == 0) {
     guestlink_guest_session *g = NULL;
     CHECK_OK(guestlink_guest_session_from_snapshot(snap.data, snap.len, key, 0, &g));
+    SAVE_DIGEST(GUEST_DIGEST, g, digest);
     CHECK_CODE(guestlink_guest_session_decrypt(g, env.data, env.len, &r), code, "envelope/guest");
+    if (code != 0) CHECK_DIGEST(GUEST_DIGEST, g, digest);
     guestlink_guest_session_free(g);
   } else {
     fprintf(stderr, "vectors line %u: unknown party %s\n", lineno, t[1]);
