@@ -26,8 +26,9 @@ awk '/<!-- example:begin -->/{f=1;next} /<!-- example:end -->/{f=0} f' bindings/
   | sed '1d;$d' > "$tmp/readme-example.c"
 diff -u bindings/c/examples/chat.c "$tmp/readme-example.c"
 
-echo "-- Rust-side tests that need the test-only exports (panic boundary, poisoning)"
+echo "-- Rust-side tests and lints with the test-only exports (panic boundary, poisoning)"
 cargo test -q --locked -p guestlink-ffi --features testing
+cargo clippy -q --locked -p guestlink-ffi --all-targets --features testing -- -D warnings
 
 echo "-- build (debug, with the test-only exports)"
 cargo build -q --locked -p guestlink-ffi --features testing

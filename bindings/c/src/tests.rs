@@ -307,3 +307,20 @@ fn a_too_small_buffer_reports_the_size_and_changes_nothing() {
         guestlink_host_session_free(session);
     }
 }
+
+/// The header promises that handles may move between threads and that `const` functions may run
+/// concurrently on one handle: every handle type must be `Send + Sync` (a compile-time check).
+#[test]
+fn handles_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<guestlink_host_identity>();
+    send_sync::<guestlink_created_invite>();
+    send_sync::<guestlink_host_session>();
+    send_sync::<crate::guest::guestlink_invite_link>();
+    send_sync::<crate::guest::guestlink_opened_invite>();
+    send_sync::<crate::guest::guestlink_guest_session>();
+    send_sync::<guestlink_received>();
+    send_sync::<guestlink_revocation>();
+    send_sync::<guestlink_safety_code>();
+    send_sync::<guestlink_snapshot_key>();
+}
