@@ -8,7 +8,8 @@ use rand_core::SeedableRng;
 
 fn main() -> Result<(), guestlink::Error> {
     // A real app uses an OS-backed CSPRNG; the demo seeds one from the clock so each run differs.
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let now =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
     let mut rng = ChaCha20Rng::seed_from_u64(now ^ u64::from(std::process::id()));
     let show = |who: &str, what: &str, bytes: &[u8]| {
         let kind = peek(bytes).map(|i| format!("{:?}", i.kind)).unwrap_or_default();
@@ -44,10 +45,16 @@ fn main() -> Result<(), guestlink::Error> {
     show("host", "sends the confirmation", &accepted.confirmation);
     println!("  host   safety code: {}", accepted.safety_code.long_form());
     guest.decrypt(&accepted.confirmation)?;
-    println!("  guest  confirmed: {}; codes match: {}", guest.is_confirmed(), guest.safety_code() == accepted.safety_code);
+    println!(
+        "  guest  confirmed: {}; codes match: {}",
+        guest.is_confirmed(),
+        guest.safety_code() == accepted.safety_code
+    );
 
     println!("6. They chat (a Double Ratchet step on every turn)");
-    for (g, h) in [("Thanks! I'll come by at five.", "Great, see you then."), ("Can I pay by card?", "Yes, of course.")] {
+    for (g, h) in
+        [("Thanks! I'll come by at five.", "Great, see you then."), ("Can I pay by card?", "Yes, of course.")]
+    {
         let m = guest.encrypt(&mut rng, g)?;
         show("guest", &format!("sends {g:?}").chars().take(28).collect::<String>(), &m);
         if let HostReceived::Text(t) = host.decrypt(&mut rng, now, &m)? {

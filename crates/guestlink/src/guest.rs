@@ -280,7 +280,7 @@ impl OpenedInvite {
     /// A digest of the whole state, for tests that check a failed call changed nothing.
     #[doc(hidden)]
     pub fn state_digest_for_testing_only(&self) -> [u8; 32] {
-        digest(&self.encode(), self.counter)
+        digest(&Zeroizing::new(self.encode()), self.counter)
     }
 }
 
@@ -500,7 +500,7 @@ impl GuestSession {
     /// A digest of the whole state, for tests that check a failed call changed nothing.
     #[doc(hidden)]
     pub fn state_digest_for_testing_only(&self) -> [u8; 32] {
-        digest(&self.encode(), self.counter)
+        digest(&Zeroizing::new(self.encode()), self.counter)
     }
 }
 
