@@ -33,13 +33,12 @@ cargo clippy -q --locked -p guestlink-ffi --all-targets --features testing -- -D
 echo "-- build (debug, with the test-only exports)"
 cargo build -q --locked -p guestlink-ffi --features testing
 lib=target/debug
-vectors_arg=()
-if [ -d test-vectors ]; then
-  cargo run -q --locked -p guestlink-ffi-tools --bin vectors-to-lines -- test-vectors > "$tmp/vectors.txt"
-  vectors_arg=("$tmp/vectors.txt")
-else
-  echo "NOTE: no test-vectors/ directory yet: the vector replay is skipped"
-fi
+echo "-- test vectors -> line format (kdf.json needs internals the C ABI does not expose)"
+cargo run -q --locked -p guestlink-ffi-tools --bin vectors-to-lines -- test-vectors > "$tmp/vectors.txt"
+for suite in conversation envelope link record snapshot; do
+  grep -q "^SUITE $suite " "$tmp/vectors.txt" || { echo "suite $suite missing from test-vectors/"; exit 1; }
+done
+vectors_arg=("$tmp/vectors.txt")
 cflags=(-std=c11 -Wall -Wextra -Werror -pedantic -g -Ibindings/c/include)
 testflags=(-DGUESTLINK_TESTING)
 syslibs=(-lpthread -ldl -lm)

@@ -40,7 +40,7 @@ static void bytes_free(bytes *b) {
   b->data = NULL;
 }
 
-#define MAX_TOKENS 10
+#define MAX_TOKENS 12
 static size_t split(char *line, char **tok) {
   size_t n = 0;
   char *p = line;
@@ -79,11 +79,15 @@ static guestlink_snapshot_key *load_key(const bytes *k) {
 }
 
 static void run_link(char **t) {
-  bytes link, mailbox, host;
-  CHECK(unhex(t[1], &link) && unhex(t[3], &mailbox) && unhex(t[4], &host));
-  uint32_t code = (uint32_t)num(t[2]);
+  bytes link, mailbox, host, link_mailbox;
+  CHECK(unhex(t[2], &link) && unhex(t[4], &mailbox) && unhex(t[5], &host) && unhex(t[6], &link_mailbox));
+  uint32_t code = (uint32_t)num(t[3]);
   guestlink_invite_link *l = NULL;
-  CHECK_CODE(guestlink_invite_link_parse(link.data, link.len, &l), code, "link");
+  if (strcmp(t[1], "1") == 0) {
+    CHECK_CODE(guestlink_invite_link_from_fragment(link.data, link.len, &l), code, "link/fragment");
+  } else {
+    CHECK_CODE(guestlink_invite_link_parse(link.data, link.len, &l), code, "link");
+  }
   if (l != NULL) {
     uint8_t buf[32];
     size_t len = 0;
@@ -95,11 +99,16 @@ static void run_link(char **t) {
       CHECK_OK(guestlink_invite_link_host_identity(l, buf, sizeof buf, &len));
       CHECK(len == host.len && memcmp(buf, host.data, len) == 0);
     }
+    if (link_mailbox.present) {
+      CHECK_OK(guestlink_invite_link_mailbox_public_key(l, buf, sizeof buf, &len));
+      CHECK(len == link_mailbox.len && memcmp(buf, link_mailbox.data, len) == 0);
+    }
     guestlink_invite_link_free(l);
   }
   bytes_free(&link);
   bytes_free(&mailbox);
   bytes_free(&host);
+  bytes_free(&link_mailbox);
 }
 
 static void run_record(char **t) {
@@ -150,13 +159,21 @@ static guestlink_result load_snapshot(const char *kind, const bytes *s, guestlin
 }
 
 static void run_snapshot(char **t) {
-  bytes snap, k;
-  CHECK(unhex(t[2], &snap) && unhex(t[3], &k));
+  bytes snap, k, object_id;
+  CHECK(unhex(t[2], &snap) && unhex(t[3], &k) && unhex(t[7], &object_id));
   guestlink_snapshot_key *key = load_key(&k);
-  CHECK_CODE(load_snapshot(t[1], &snap, key, num(t[4])), num(t[5]), "snapshot");
+  uint32_t code = (uint32_t)num(t[5]);
+  CHECK_CODE(load_snapshot(t[1], &snap, key, num(t[4])), code, "snapshot");
+  if (code == 0) {
+    guestlink_snapshot_info info;
+    CHECK_OK(guestlink_snapshot_peek(snap.data, snap.len, &info));
+    if (strcmp(t[6], "-") != 0) CHECK(info.counter == num(t[6]));
+    if (object_id.present) CHECK(object_id.len == 16 && memcmp(info.object_id, object_id.data, 16) == 0);
+  }
   guestlink_snapshot_key_free(key);
   bytes_free(&snap);
   bytes_free(&k);
+  bytes_free(&object_id);
 }
 
 static void run_envelope(char **t) {
@@ -199,26 +216,22 @@ static void run_envelope(char **t) {
   bytes_free(&env);
 }
 
-/* The state of a conversation being replayed. */
+/* The conversation being replayed: its snapshot key and the guest's state right after the claim. */
 static struct {
   guestlink_snapshot_key *key;
-  guestlink_host_session *host;
-  guestlink_opened_invite *opened;
-  guestlink_guest_session *guest;
-  bytes guest_snapshot;
+  bytes guest_after_claim;
 } conv;
 
 static void run_conversation(char **t) {
-  bytes host_snap, k, link, record;
-  CHECK(unhex(t[1], &host_snap) && unhex(t[2], &k) && unhex(t[3], &link) && unhex(t[4], &record) &&
-        unhex(t[5], &conv.guest_snapshot));
+  bytes k, link, record;
+  CHECK(unhex(t[2], &k) && unhex(t[3], &link) && unhex(t[4], &record));
   conv.key = load_key(&k);
-  CHECK_OK(guestlink_host_session_from_snapshot(host_snap.data, host_snap.len, conv.key, 0, &conv.host));
   guestlink_invite_link *l = NULL;
+  guestlink_opened_invite *o = NULL;
   CHECK_OK(guestlink_invite_link_parse(link.data, link.len, &l));
-  CHECK_OK(guestlink_invite_link_open(l, record.data, record.len, num(t[6]), &conv.opened));
+  CHECK_OK(guestlink_invite_link_open(l, record.data, record.len, num(t[5]), &o));
+  guestlink_opened_invite_free(o);
   guestlink_invite_link_free(l);
-  bytes_free(&host_snap);
   bytes_free(&k);
   bytes_free(&link);
   bytes_free(&record);
@@ -233,59 +246,151 @@ static uint32_t outcome_kind(const char *outcome) {
   return 0;
 }
 
-static void run_step(char **t) {
-  bytes env, text, safety;
-  CHECK(unhex(t[3], &env) && unhex(t[6], &text) && unhex(t[7], &safety));
+static void check_safety_code(guestlink_safety_code *code, const bytes *long_form) {
+  char buf[GUESTLINK_SAFETY_CODE_LONG_LEN];
+  size_t len = 0;
+  CHECK_OK(guestlink_safety_code_long_form(code, (uint8_t *)buf, sizeof buf, &len));
+  CHECK(len == long_form->len && memcmp(buf, long_form->data, len) == 0);
+}
+
+/* Our own confirmation (randomised, so not byte-equal to the vector's) must confirm the guest. */
+static void check_confirmation(guestlink_received *r) {
+  static uint8_t confirmation[GUESTLINK_MAX_ENVELOPE_LEN];
+  size_t len = 0;
+  CHECK_OK(guestlink_received_confirmation(r, confirmation, sizeof confirmation, &len));
+  CHECK(conv.guest_after_claim.present);
+  if (!conv.guest_after_claim.present) return;
+  guestlink_guest_session *g = NULL;
+  guestlink_received *c = NULL;
+  CHECK_OK(guestlink_guest_session_from_snapshot(conv.guest_after_claim.data, conv.guest_after_claim.len, conv.key,
+                                                 0, &g));
+  CHECK_OK(guestlink_guest_session_decrypt(g, confirmation, len, &c));
+  uint32_t kind = 0;
+  CHECK_OK(guestlink_received_get_kind(c, &kind));
+  CHECK(kind == GUESTLINK_RECEIVED_KIND_CONFIRMED);
+  guestlink_received_free(c);
+  guestlink_guest_session_free(g);
+}
+
+static void check_received(guestlink_received *r, const char *kind_name, const bytes *text, const bytes *safety,
+                           const bytes *claimed_record) {
+  uint32_t kind = 0;
+  CHECK_OK(guestlink_received_get_kind(r, &kind));
+  CHECK(kind == outcome_kind(kind_name));
+  static uint8_t buf[GUESTLINK_MAX_BODY_LEN];
+  size_t len = 0;
+  if (text->present) {
+    CHECK_OK(guestlink_received_text(r, buf, sizeof buf, &len));
+    CHECK(len == text->len && memcmp(buf, text->data, len) == 0);
+  } else {
+    CHECK_RC(guestlink_received_text(r, buf, sizeof buf, &len), GUESTLINK_RESULT_NO_VALUE);
+  }
+  if (safety->present) {
+    guestlink_safety_code *code = NULL;
+    CHECK_OK(guestlink_received_safety_code(r, &code));
+    check_safety_code(code, safety);
+    guestlink_safety_code_free(code);
+  }
+  if (claimed_record->present) { /* deterministic: the same bytes as Rust */
+    CHECK_OK(guestlink_received_claimed_record(r, buf, sizeof buf, &len));
+    CHECK(len == claimed_record->len && memcmp(buf, claimed_record->data, len) == 0);
+  }
+  if (kind == GUESTLINK_RECEIVED_KIND_CLAIMED) check_confirmation(r);
+}
+
+static void run_decrypt(char **t) {
+  bytes state, env, text, safety, claimed;
+  CHECK(unhex(t[3], &state) && unhex(t[4], &env) && unhex(t[7], &text) && unhex(t[8], &safety) &&
+        unhex(t[9], &claimed));
   uint64_t now = num(t[2]);
   uint32_t code = (uint32_t)num(t[5]);
+  uint8_t digest[32];
   guestlink_received *r = NULL;
   if (strcmp(t[1], "host_decrypt") == 0) {
-    CHECK_CODE(guestlink_host_session_decrypt(conv.host, now, env.data, env.len, &r), code, t[1]);
+    guestlink_host_session *h = NULL;
+    CHECK_OK(guestlink_host_session_from_snapshot(state.data, state.len, conv.key, 0, &h));
+    SAVE_DIGEST(HOST_DIGEST, h, digest);
+    CHECK_CODE(guestlink_host_session_decrypt(h, now, env.data, env.len, &r), code, t[1]);
+    if (code != 0) CHECK_DIGEST(HOST_DIGEST, h, digest);
+    guestlink_host_session_free(h);
   } else if (strcmp(t[1], "opened_decrypt") == 0) {
-    CHECK_CODE(guestlink_opened_invite_decrypt(conv.opened, env.data, env.len, &r), code, t[1]);
+    guestlink_opened_invite *o = NULL;
+    CHECK_OK(guestlink_opened_invite_from_snapshot(state.data, state.len, conv.key, 0, &o));
+    SAVE_DIGEST(OPENED_DIGEST, o, digest);
+    CHECK_CODE(guestlink_opened_invite_decrypt(o, env.data, env.len, &r), code, t[1]);
+    if (code != 0) CHECK_DIGEST(OPENED_DIGEST, o, digest);
+    guestlink_opened_invite_free(o);
   } else if (strcmp(t[1], "guest_decrypt") == 0) {
-    if (conv.guest == NULL) {
-      CHECK(conv.guest_snapshot.present);
-      CHECK_OK(guestlink_guest_session_from_snapshot(conv.guest_snapshot.data, conv.guest_snapshot.len, conv.key, 0,
-                                                     &conv.guest));
-    }
-    CHECK_CODE(guestlink_guest_session_decrypt(conv.guest, env.data, env.len, &r), code, t[1]);
+    guestlink_guest_session *g = NULL;
+    CHECK_OK(guestlink_guest_session_from_snapshot(state.data, state.len, conv.key, 0, &g));
+    SAVE_DIGEST(GUEST_DIGEST, g, digest);
+    CHECK_CODE(guestlink_guest_session_decrypt(g, env.data, env.len, &r), code, t[1]);
+    if (code != 0) CHECK_DIGEST(GUEST_DIGEST, g, digest);
+    guestlink_guest_session_free(g);
   } else {
     fprintf(stderr, "vectors line %u: unknown step %s\n", lineno, t[1]);
     checks_failed++;
   }
   if (r != NULL) {
-    uint32_t kind = 0;
-    CHECK_OK(guestlink_received_get_kind(r, &kind));
-    CHECK(kind == outcome_kind(t[4]));
-    if (text.present) {
-      uint8_t buf[GUESTLINK_MAX_BODY_LEN];
-      size_t len = 0;
-      CHECK_OK(guestlink_received_text(r, buf, sizeof buf, &len));
-      CHECK(len == text.len && memcmp(buf, text.data, len) == 0);
-    }
-    if (safety.present) {
-      guestlink_safety_code *code_h = NULL;
-      CHECK_OK(guestlink_received_safety_code(r, &code_h));
-      char buf[GUESTLINK_SAFETY_CODE_LONG_LEN];
-      size_t len = 0;
-      CHECK_OK(guestlink_safety_code_long_form(code_h, (uint8_t *)buf, sizeof buf, &len));
-      CHECK(len == safety.len && memcmp(buf, safety.data, len) == 0);
-      guestlink_safety_code_free(code_h);
-    }
+    check_received(r, t[6], &text, &safety, &claimed);
     guestlink_received_free(r);
   }
+  bytes_free(&state);
   bytes_free(&env);
   bytes_free(&text);
   bytes_free(&safety);
+  bytes_free(&claimed);
+}
+
+/* The guest's state after its claim: its safety code and claim envelope are the vector's. */
+static void run_claim(char **t) {
+  bytes env, long_form, short_form, qr;
+  bytes_free(&conv.guest_after_claim);
+  CHECK(unhex(t[1], &conv.guest_after_claim) && unhex(t[2], &env) && unhex(t[3], &long_form) &&
+        unhex(t[4], &short_form) && unhex(t[5], &qr));
+  guestlink_guest_session *g = NULL;
+  CHECK_OK(guestlink_guest_session_from_snapshot(conv.guest_after_claim.data, conv.guest_after_claim.len, conv.key, 0,
+                                                 &g));
+  guestlink_safety_code *code = NULL;
+  CHECK_OK(guestlink_guest_session_safety_code(g, &code));
+  check_safety_code(code, &long_form);
+  uint8_t buf[GUESTLINK_QR_PAYLOAD_LEN];
+  size_t len = 0;
+  CHECK_OK(guestlink_safety_code_short_form(code, buf, sizeof buf, &len));
+  CHECK(len == short_form.len && memcmp(buf, short_form.data, len) == 0);
+  CHECK_OK(guestlink_safety_code_qr_payload(code, buf, sizeof buf, &len));
+  CHECK(len == qr.len && memcmp(buf, qr.data, len) == 0);
+  guestlink_envelope_info info;
+  CHECK_OK(guestlink_peek(env.data, env.len, &info));
+  CHECK(info.kind == GUESTLINK_ENVELOPE_KIND_CLAIM);
+  guestlink_safety_code_free(code);
+  guestlink_guest_session_free(g);
+  bytes_free(&env);
+  bytes_free(&long_form);
+  bytes_free(&short_form);
+  bytes_free(&qr);
+}
+
+/* The host's revocation record is accepted by the guest (after its claim) with the same time. */
+static void run_revoke(char **t) {
+  bytes record;
+  CHECK(unhex(t[2], &record));
+  CHECK(conv.guest_after_claim.present);
+  if (conv.guest_after_claim.present) {
+    guestlink_guest_session *g = NULL;
+    uint64_t at = 0;
+    CHECK_OK(guestlink_guest_session_from_snapshot(conv.guest_after_claim.data, conv.guest_after_claim.len, conv.key,
+                                                   0, &g));
+    CHECK_OK(guestlink_guest_session_apply_revocation(g, record.data, record.len, &at));
+    CHECK(at == num(t[1]));
+    guestlink_guest_session_free(g);
+  }
+  bytes_free(&record);
 }
 
 static void end_conversation(void) {
-  guestlink_host_session_free(conv.host);
-  guestlink_opened_invite_free(conv.opened);
-  guestlink_guest_session_free(conv.guest);
   guestlink_snapshot_key_free(conv.key);
-  bytes_free(&conv.guest_snapshot);
+  bytes_free(&conv.guest_after_claim);
   memset(&conv, 0, sizeof conv);
 }
 
@@ -302,6 +407,7 @@ void test_vectors(const char *path) {
   char suite[64] = "";
   unsigned suites = 0;
   long expected_cases = -1, seen_cases = 0;
+  unsigned decrypt_steps = 0;
   while (getline(&line, &cap, f) != -1) {
     lineno++;
     char *t[MAX_TOKENS] = {0};
@@ -314,18 +420,22 @@ void test_vectors(const char *path) {
       expected_cases = (long)num(t[2]);
       seen_cases = 0;
       suites++;
-    } else if (strcmp(t[0], "LINK") == 0 && n == 5) {
+    } else if (strcmp(t[0], "LINK") == 0 && n == 7) {
       run_link(t), seen_cases++;
     } else if (strcmp(t[0], "RECORD") == 0 && n == 5) {
       run_record(t), seen_cases++;
-    } else if (strcmp(t[0], "SNAPSHOT") == 0 && n == 6) {
+    } else if (strcmp(t[0], "SNAPSHOT") == 0 && n == 8) {
       run_snapshot(t), seen_cases++;
     } else if (strcmp(t[0], "ENVELOPE") == 0 && n == 7) {
       run_envelope(t), seen_cases++;
-    } else if (strcmp(t[0], "CONVERSATION") == 0 && n == 7) {
+    } else if (strcmp(t[0], "CONVERSATION") == 0 && n == 6) {
       run_conversation(t), seen_cases++;
-    } else if (strcmp(t[0], "STEP") == 0 && n == 8) {
-      run_step(t);
+    } else if (strcmp(t[0], "DECRYPT") == 0 && n == 10) {
+      run_decrypt(t), decrypt_steps++;
+    } else if (strcmp(t[0], "CLAIM") == 0 && n == 6) {
+      run_claim(t);
+    } else if (strcmp(t[0], "REVOKE") == 0 && n == 3) {
+      run_revoke(t);
     } else if (strcmp(t[0], "END") == 0) {
       end_conversation();
     } else {
@@ -337,5 +447,6 @@ void test_vectors(const char *path) {
   vector_cases += (unsigned)seen_cases;
   free(line);
   fclose(f);
-  printf("vectors: %u cases in %u suites replayed from %s\n", vector_cases, suites, path);
+  printf("vectors: %u cases (%u conversation decrypt steps) in %u suites replayed from %s\n", vector_cases,
+         decrypt_steps, suites, path);
 }

@@ -10,14 +10,19 @@
 //!
 //! ```text
 //! SUITE <name> <cases>
-//! LINK <link> <code> <mailbox_id|-> <host_identity|->
+//! LINK <fragment_only 0|1> <link> <code> <mailbox_id|-> <host_identity|-> <link_mailbox_pk|->
 //! RECORD <link> <record> <now> <code>
-//! SNAPSHOT <kind|-> <snapshot> <key> <min_counter> <code>
-//! ENVELOPE <party> <snapshot> <key> <now> <envelope> <code>
-//! CONVERSATION <host_snapshot> <key> <link> <record> <guest_snapshot|-> <now>
-//! STEP <op> <now> <envelope> <outcome> <code> <text|-> <safety_code|->
+//! SNAPSHOT <kind> <snapshot> <key> <min_counter> <code> <counter|-> <object_id|->
+//! ENVELOPE <party> <state> <key> <now> <envelope> <code>
+//! CONVERSATION <name> <key> <link> <record> <now>
+//! DECRYPT <op> <now> <state_before> <envelope> <code> <kind|-> <text|-> <safety_code|-> <claimed_record|->
+//! CLAIM <guest_snapshot> <envelope> <safety_code_long> <safety_code_short> <qr>
+//! REVOKE <now> <record>
 //! END
 //! ```
+//!
+//! Encrypt steps of conversations are not replayed: they drew randomness the C binding takes from
+//! the OS. Their envelopes are replayed by the decrypt steps that follow.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -78,12 +83,15 @@ fn hex_text(s: &str) -> String {
 }
 
 fn link_line(case: &Value) -> Result<String, String> {
+    let fragment_only = field(case, &["fragment_only"]).and_then(Value::as_bool).unwrap_or(false);
     Ok(format!(
-        "LINK {} {} {} {}",
+        "LINK {} {} {} {} {} {}",
+        u8::from(fragment_only),
         hex_text(&text(case, &["link", "input"])?),
         expected_code(case)?,
         hex_field(case, &["mailbox_id"], true)?,
         hex_field(case, &["host_identity", "host_identity_key"], true)?,
+        hex_field(case, &["link_mailbox_pk"], true)?,
     ))
 }
 
@@ -98,14 +106,19 @@ fn record_line(case: &Value) -> Result<String, String> {
 }
 
 fn snapshot_line(case: &Value) -> Result<String, String> {
-    let kind = field(case, &["kind", "object", "load_as"]).and_then(Value::as_str).unwrap_or("-");
+    let counter = match field(case, &["counter"]).and_then(Value::as_u64) {
+        Some(c) => c.to_string(),
+        None => "-".into(),
+    };
     Ok(format!(
-        "SNAPSHOT {} {} {} {} {}",
-        kind,
+        "SNAPSHOT {} {} {} {} {} {} {}",
+        text(case, &["kind"])?,
         hex_field(case, &["snapshot"], false)?,
         hex_field(case, &["snapshot_key", "key"], false)?,
         number(case, &["min_counter"], Some(0))?,
         expected_code(case)?,
+        counter,
+        hex_field(case, &["object_id"], true)?,
     ))
 }
 
@@ -113,7 +126,7 @@ fn envelope_line(case: &Value) -> Result<String, String> {
     Ok(format!(
         "ENVELOPE {} {} {} {} {} {}",
         text(case, &["party"])?,
-        hex_field(case, &["snapshot"], false)?,
+        hex_field(case, &["state", "snapshot"], false)?,
         hex_field(case, &["snapshot_key", "key"], false)?,
         number(case, &["now"], Some(0))?,
         hex_field(case, &["envelope"], false)?,
@@ -121,38 +134,65 @@ fn envelope_line(case: &Value) -> Result<String, String> {
     ))
 }
 
+/// A string field as hex text; `-` when absent or null.
+fn opt_text_hex(v: &Value, names: &[&str]) -> String {
+    field(v, names).and_then(Value::as_str).map_or_else(|| "-".into(), hex_text)
+}
+
 fn conversation_lines(case: &Value, out: &mut String) -> Result<(), String> {
     let steps = field(case, &["steps"]).and_then(Value::as_array).ok_or("missing steps")?;
-    let first_now = steps.first().and_then(|s| s.get("now")).and_then(Value::as_u64);
+    let now = number(case, &["now"], None)?;
     let _ = writeln!(
         out,
-        "CONVERSATION {} {} {} {} {} {}",
-        hex_field(case, &["host_snapshot"], false)?,
+        "CONVERSATION {} {} {} {} {now}",
+        text(case, &["name"]).unwrap_or_else(|_| "-".into()),
         hex_field(case, &["snapshot_key", "key"], false)?,
         hex_text(&text(case, &["link"])?),
         hex_field(case, &["record"], false)?,
-        hex_field(case, &["guest_snapshot"], true)?,
-        number(case, &["now", "open_now"], first_now)?,
     );
     for step in steps {
-        let op = text(step, &["op", "step", "action"])?;
-        let outcome = field(step, &["expect", "outcome"]).and_then(Value::as_str).unwrap_or("ok");
-        let code = expected_code(step)?;
-        let outcome = if code != 0 { "error" } else { outcome };
-        let text_hex = match field(step, &["text"]).and_then(Value::as_str) {
-            Some(t) => hex_text(t),
-            None => "-".into(),
-        };
-        let safety = match field(step, &["safety_code", "safety_code_long"]).and_then(Value::as_str) {
-            Some(t) => hex_text(t),
-            None => "-".into(),
-        };
-        let _ = writeln!(
-            out,
-            "STEP {op} {} {} {outcome} {code} {text_hex} {safety}",
-            number(step, &["now"], first_now.or(Some(0)))?,
-            hex_field(step, &["envelope"], false)?,
-        );
+        let op = text(step, &["op"])?;
+        match op.as_str() {
+            "host_decrypt" | "opened_decrypt" | "guest_decrypt" => {
+                let received = step.get("received").unwrap_or(&Value::Null);
+                let _ = writeln!(
+                    out,
+                    "DECRYPT {op} {} {} {} {} {} {} {} {}",
+                    number(step, &["now"], Some(now))?,
+                    hex_field(step, &["state_before"], false)?,
+                    hex_field(step, &["envelope"], false)?,
+                    expected_code(step)?,
+                    field(received, &["kind"]).and_then(Value::as_str).unwrap_or("-"),
+                    opt_text_hex(received, &["text"]),
+                    opt_text_hex(received, &["safety_code"]),
+                    hex_field(step, &["claimed_record"], true)?,
+                );
+            }
+            "guest_claim" => {
+                let code = step.get("safety_code").unwrap_or(&Value::Null);
+                let _ = writeln!(
+                    out,
+                    "CLAIM {} {} {} {} {}",
+                    hex_field(step, &["guest_snapshot"], false)?,
+                    hex_field(step, &["envelope"], false)?,
+                    hex_text(&text(code, &["long"])?),
+                    hex_text(&text(code, &["short"])?),
+                    hex_field(code, &["qr"], false)?,
+                );
+            }
+            "host_revoke" => {
+                let _ = writeln!(
+                    out,
+                    "REVOKE {} {}",
+                    number(step, &["now"], Some(now))?,
+                    hex_field(step, &["record"], false)?
+                );
+            }
+            // Encrypt steps drew randomness the C binding takes from the OS: their envelopes
+            // are replayed by the decrypt steps that follow.
+            "host_encrypt" | "guest_encrypt" => {}
+            other => return Err(format!("unknown step {other}")),
+        }
     }
     let _ = writeln!(out, "END");
     Ok(())
