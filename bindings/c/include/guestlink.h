@@ -9,7 +9,10 @@
  *   give static strings for any code.
  * - Handles. Every guestlink_* struct is opaque, created by this library and freed by its
  *   _free() function exactly once; _free(NULL) is a no-op. A consuming function takes a T ** and
- *   sets *T to NULL when it takes the handle.
+ *   sets *T to NULL when it takes the handle. Every handle a function returns is independent of
+ *   the arguments it came from: free them in any order.
+ * - Lifetimes. The library reads and writes caller memory only during a call and keeps no pointer
+ *   to it afterwards; returned strings (names, messages, version) are static.
  * - Arguments. Every pointer argument is required: NULL gives GUESTLINK_RESULT_NULL_ARGUMENT.
  *   Inputs are pointer + length (text is UTF-8, never NUL-terminated); an input longer than its
  *   documented limit is refused before it is read.
