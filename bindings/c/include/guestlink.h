@@ -446,6 +446,8 @@ guestlink_result guestlink_invite_link_parse(const uint8_t *link,
 
 // Parses only the fragment (what a URL's hash holds, with or without its leading `#`).
 //
+// Ownership: on success `*out` receives a new handle owned by the caller. Thread-safety: any thread.
+//
 // # Safety
 // As for `guestlink_invite_link_parse`.
 guestlink_result guestlink_invite_link_from_fragment(const uint8_t *fragment,
@@ -460,6 +462,8 @@ void guestlink_invite_link_free(guestlink_invite_link *link);
 
 // Writes the 16-byte mailbox id to fetch the invite record and envelopes by.
 //
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+//
 // # Safety
 // `link` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
 // NULL or writable.
@@ -470,6 +474,8 @@ guestlink_result guestlink_invite_link_mailbox_id(const guestlink_invite_link *l
 
 // Writes the 32-byte host identity key the link names; show its `guestlink_fingerprint`.
 //
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+//
 // # Safety
 // As for `guestlink_invite_link_mailbox_id`.
 guestlink_result guestlink_invite_link_host_identity(const guestlink_invite_link *link,
@@ -478,6 +484,8 @@ guestlink_result guestlink_invite_link_host_identity(const guestlink_invite_link
                                                      size_t *out_len);
 
 // Writes the 32-byte link mailbox public key the relay checks before the claim.
+//
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 //
 // # Safety
 // As for `guestlink_invite_link_mailbox_id`.
@@ -488,6 +496,8 @@ guestlink_result guestlink_invite_link_mailbox_public_key(const guestlink_invite
 
 // Proves to the relay that the caller holds the link: signs `challenge` and writes the 64-byte
 // signature.
+//
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 //
 // # Safety
 // `link` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -533,6 +543,8 @@ guestlink_result guestlink_opened_invite_mailbox_id(const guestlink_opened_invit
 
 // Writes the 32-byte identity key of who invited the guest (show its `guestlink_fingerprint`).
 //
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+//
 // # Safety
 // As for `guestlink_opened_invite_mailbox_id`.
 guestlink_result guestlink_opened_invite_host_identity(const guestlink_opened_invite *opened,
@@ -542,12 +554,16 @@ guestlink_result guestlink_opened_invite_host_identity(const guestlink_opened_in
 
 // Writes when the invite expires (seconds since the Unix epoch) to `*out`.
 //
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+//
 // # Safety
 // `opened` is NULL or a live handle; `out` is NULL or writable.
 guestlink_result guestlink_opened_invite_expires_at(const guestlink_opened_invite *opened,
                                                     uint64_t *out);
 
 // Signs a relay challenge with the link mailbox key, writing the 64-byte signature.
+//
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 //
 // # Safety
 // `opened` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -634,6 +650,8 @@ guestlink_result guestlink_opened_invite_snapshot(guestlink_opened_invite *opene
 //
 // Ownership: on success `*out` receives a new handle owned by the caller.
 //
+// Thread-safety: any thread.
+//
 // # Safety
 // `snapshot` is NULL or readable for `snapshot_len` bytes; `key` is NULL or a live handle; `out`
 // is NULL or writable for one pointer.
@@ -686,6 +704,8 @@ guestlink_result guestlink_guest_session_claim_key(const guestlink_guest_session
 
 // Writes the 32-byte guest mailbox key the relay accepts guest posts under after the claim.
 //
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+//
 // # Safety
 // As for `guestlink_guest_session_mailbox_id`.
 guestlink_result guestlink_guest_session_mailbox_public_key(const guestlink_guest_session *session,
@@ -718,6 +738,8 @@ guestlink_result guestlink_guest_session_safety_code(const guestlink_guest_sessi
                                                      guestlink_safety_code **out);
 
 // Signs a relay challenge with the guest mailbox key, writing the 64-byte signature.
+//
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 //
 // # Safety
 // `session` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -795,6 +817,8 @@ guestlink_result guestlink_guest_session_snapshot(guestlink_guest_session *sessi
 // `min_counter`.
 //
 // Ownership: on success `*out` receives a new handle owned by the caller.
+//
+// Thread-safety: any thread.
 //
 // # Safety
 // `snapshot` is NULL or readable for `snapshot_len` bytes; `key` is NULL or a live handle; `out`
@@ -892,6 +916,8 @@ guestlink_result guestlink_host_identity_from_snapshot(const uint8_t *snapshot,
                                                        guestlink_host_identity **out);
 
 // Writes the counter of the identity's last snapshot saved or loaded to `*out`.
+//
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 //
 // # Safety
 // `identity` is NULL or a live handle; `out` is NULL or writable.
@@ -1026,6 +1052,8 @@ guestlink_result guestlink_host_session_snapshot(guestlink_host_session *session
 //
 // Ownership: on success `*out` receives a new handle owned by the caller.
 //
+// Thread-safety: any thread.
+//
 // # Safety
 // `snapshot` is NULL or readable for `snapshot_len` bytes; `key` is NULL or a live handle; `out`
 // is NULL or writable for one pointer.
@@ -1050,7 +1078,7 @@ guestlink_result guestlink_host_session_snapshot_counter(const guestlink_host_se
 const char *guestlink_result_name(uint32_t code);
 
 // A short English description of a result code; static, NUL-terminated, never containing
-// secret bytes. Same ownership and thread-safety as `guestlink_result_name`.
+// secret bytes. Ownership: static, never freed. Thread-safety: any thread.
 const char *guestlink_result_message(uint32_t code);
 
 // Writes the invite link (`<base_url>#<fragment>`, UTF-8, not NUL-terminated; its length is
@@ -1113,6 +1141,8 @@ guestlink_result guestlink_received_text(const guestlink_received *received,
 // Writes the signed claimed record of a `CLAIMED` (`GUESTLINK_CLAIMED_RECORD_LEN` bytes): post it
 // to the relay so that only this guest may post. Otherwise `GUESTLINK_RESULT_NO_VALUE`.
 //
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+//
 // # Safety
 // As for `guestlink_received_text`.
 guestlink_result guestlink_received_claimed_record(const guestlink_received *received,
@@ -1123,6 +1153,8 @@ guestlink_result guestlink_received_claimed_record(const guestlink_received *rec
 // Writes the host's key confirmation envelope of a `CLAIMED` (at most
 // `guestlink_max_envelope_len(0)` bytes): send it to the guest at once. Otherwise
 // `GUESTLINK_RESULT_NO_VALUE`.
+//
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 //
 // # Safety
 // As for `guestlink_received_text`.
@@ -1135,6 +1167,8 @@ guestlink_result guestlink_received_confirmation(const guestlink_received *recei
 //
 // Ownership: on success `*out` receives a new handle owned by the caller
 // (`guestlink_safety_code_free`), independent of `received`.
+//
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 //
 // # Safety
 // `received` is NULL or a live handle; `out` is NULL or writable for one pointer.
@@ -1177,6 +1211,8 @@ void guestlink_revocation_free(guestlink_revocation *revocation);
 // Writes the long form: 40 digits in eight groups of five separated by spaces
 // (`GUESTLINK_SAFETY_CODE_LONG_LEN` ASCII bytes, not NUL-terminated).
 //
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+//
 // # Safety
 // `code` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
 // NULL or writable.
@@ -1187,6 +1223,8 @@ guestlink_result guestlink_safety_code_long_form(const guestlink_safety_code *co
 
 // Writes the short form, six digits as `"123 456"` (`GUESTLINK_SAFETY_CODE_SHORT_LEN` bytes).
 //
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+//
 // # Safety
 // As for `guestlink_safety_code_long_form`.
 guestlink_result guestlink_safety_code_short_form(const guestlink_safety_code *code,
@@ -1195,6 +1233,8 @@ guestlink_result guestlink_safety_code_short_form(const guestlink_safety_code *c
                                                   size_t *out_len);
 
 // Writes the 32-byte payload to show as a QR code (`GUESTLINK_QR_PAYLOAD_LEN`).
+//
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 //
 // # Safety
 // As for `guestlink_safety_code_long_form`.
@@ -1206,6 +1246,8 @@ guestlink_result guestlink_safety_code_qr_payload(const guestlink_safety_code *c
 // Compares with a long form a person typed or scanned (UTF-8, at most 256 bytes, spaces
 // ignored), in constant time in the digits; writes the answer to `*out`.
 //
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+//
 // # Safety
 // `code` is NULL or a live handle; `typed` is NULL or readable for `typed_len` bytes; `out` is
 // NULL or writable.
@@ -1215,6 +1257,8 @@ guestlink_result guestlink_safety_code_matches_long_form(const guestlink_safety_
                                                          bool *out);
 
 // Compares two safety codes in constant time; writes the answer to `*out`.
+//
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 //
 // # Safety
 // `a` and `b` are NULL or live handles (possibly the same); `out` is NULL or writable.
@@ -1233,6 +1277,8 @@ void guestlink_safety_code_free(guestlink_safety_code *code);
 //
 // Ownership: on success `*out` receives a new handle owned by the caller.
 //
+// Thread-safety: any thread.
+//
 // # Safety
 // `bytes` is NULL or readable for `bytes_len` bytes; `out` is NULL or writable for one pointer.
 guestlink_result guestlink_snapshot_key_new(const uint8_t *bytes,
@@ -1244,11 +1290,15 @@ guestlink_result guestlink_snapshot_key_new(const uint8_t *bytes,
 //
 // Ownership: on success `*out` receives a new handle owned by the caller.
 //
+// Thread-safety: any thread.
+//
 // # Safety
 // `out` is NULL or writable for one pointer.
 guestlink_result guestlink_snapshot_key_generate(guestlink_snapshot_key **out);
 
 // Writes the key's 32 secret bytes (to store them in a keystore; wipe the buffer afterwards).
+//
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 //
 // # Safety
 // `key` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
@@ -1268,6 +1318,8 @@ void guestlink_snapshot_key_free(guestlink_snapshot_key *key);
 // Panics inside the boundary while holding `session` mutably, as a bug in the library would.
 // Returns `GUESTLINK_RESULT_PANIC` and poisons `session`. Test only.
 //
+// Thread-safety: as the function it mirrors; tests call it from one thread.
+//
 // # Safety
 // `session` is NULL or a live handle.
 guestlink_result guestlink_host_session_panic_for_testing_only(guestlink_host_session *session);
@@ -1275,6 +1327,8 @@ guestlink_result guestlink_host_session_panic_for_testing_only(guestlink_host_se
 
 #if defined(GUESTLINK_TESTING)
 // The same under a shared borrow: poisoning must not depend on `&mut`. Test only.
+//
+// Thread-safety: as the function it mirrors; tests call it from one thread.
 //
 // # Safety
 // `code` is NULL or a live handle.
@@ -1284,6 +1338,8 @@ guestlink_result guestlink_safety_code_panic_for_testing_only(const guestlink_sa
 #if defined(GUESTLINK_TESTING)
 // Writes a 32-byte digest of the host session's whole state (the core's
 // `state_digest_for_testing_only`). Test only.
+//
+// Thread-safety: as the function it mirrors; tests call it from one thread.
 //
 // # Safety
 // `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
@@ -1297,6 +1353,8 @@ guestlink_result guestlink_host_session_state_digest_for_testing_only(const gues
 #if defined(GUESTLINK_TESTING)
 // Writes a 32-byte digest of the opened invite's whole state. Test only.
 //
+// Thread-safety: as the function it mirrors; tests call it from one thread.
+//
 // # Safety
 // As for `guestlink_host_session_state_digest_for_testing_only`.
 guestlink_result guestlink_opened_invite_state_digest_for_testing_only(const guestlink_opened_invite *opened,
@@ -1307,6 +1365,8 @@ guestlink_result guestlink_opened_invite_state_digest_for_testing_only(const gue
 
 #if defined(GUESTLINK_TESTING)
 // Writes a 32-byte digest of the guest session's whole state. Test only.
+//
+// Thread-safety: as the function it mirrors; tests call it from one thread.
 //
 // # Safety
 // As for `guestlink_host_session_state_digest_for_testing_only`.

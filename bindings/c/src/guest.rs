@@ -64,6 +64,8 @@ pub unsafe extern "C" fn guestlink_invite_link_parse(
 
 /// Parses only the fragment (what a URL's hash holds, with or without its leading `#`).
 ///
+/// Ownership: on success `*out` receives a new handle owned by the caller. Thread-safety: any thread.
+///
 /// # Safety
 /// As for `guestlink_invite_link_parse`.
 #[unsafe(no_mangle)]
@@ -97,6 +99,8 @@ pub unsafe extern "C" fn guestlink_invite_link_free(link: *mut guestlink_invite_
 
 /// Writes the 16-byte mailbox id to fetch the invite record and envelopes by.
 ///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+///
 /// # Safety
 /// `link` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
 /// NULL or writable.
@@ -116,6 +120,8 @@ pub unsafe extern "C" fn guestlink_invite_link_mailbox_id(
 
 /// Writes the 32-byte host identity key the link names; show its `guestlink_fingerprint`.
 ///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+///
 /// # Safety
 /// As for `guestlink_invite_link_mailbox_id`.
 #[unsafe(no_mangle)]
@@ -133,6 +139,8 @@ pub unsafe extern "C" fn guestlink_invite_link_host_identity(
 }
 
 /// Writes the 32-byte link mailbox public key the relay checks before the claim.
+///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 ///
 /// # Safety
 /// As for `guestlink_invite_link_mailbox_id`.
@@ -152,6 +160,8 @@ pub unsafe extern "C" fn guestlink_invite_link_mailbox_public_key(
 
 /// Proves to the relay that the caller holds the link: signs `challenge` and writes the 64-byte
 /// signature.
+///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 ///
 /// # Safety
 /// `link` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -236,6 +246,8 @@ pub unsafe extern "C" fn guestlink_opened_invite_mailbox_id(
 
 /// Writes the 32-byte identity key of who invited the guest (show its `guestlink_fingerprint`).
 ///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+///
 /// # Safety
 /// As for `guestlink_opened_invite_mailbox_id`.
 #[unsafe(no_mangle)]
@@ -254,6 +266,8 @@ pub unsafe extern "C" fn guestlink_opened_invite_host_identity(
 
 /// Writes when the invite expires (seconds since the Unix epoch) to `*out`.
 ///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+///
 /// # Safety
 /// `opened` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
@@ -270,6 +284,8 @@ pub unsafe extern "C" fn guestlink_opened_invite_expires_at(
 }
 
 /// Signs a relay challenge with the link mailbox key, writing the 64-byte signature.
+///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 ///
 /// # Safety
 /// `opened` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -442,6 +458,8 @@ pub unsafe extern "C" fn guestlink_opened_invite_snapshot(
 ///
 /// Ownership: on success `*out` receives a new handle owned by the caller.
 ///
+/// Thread-safety: any thread.
+///
 /// # Safety
 /// `snapshot` is NULL or readable for `snapshot_len` bytes; `key` is NULL or a live handle; `out`
 /// is NULL or writable for one pointer.
@@ -546,6 +564,8 @@ pub unsafe extern "C" fn guestlink_guest_session_claim_key(
 
 /// Writes the 32-byte guest mailbox key the relay accepts guest posts under after the claim.
 ///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+///
 /// # Safety
 /// As for `guestlink_guest_session_mailbox_id`.
 #[unsafe(no_mangle)]
@@ -617,6 +637,8 @@ pub unsafe extern "C" fn guestlink_guest_session_safety_code(
 }
 
 /// Signs a relay challenge with the guest mailbox key, writing the 64-byte signature.
+///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -781,6 +803,8 @@ pub unsafe extern "C" fn guestlink_guest_session_snapshot(
 /// `min_counter`.
 ///
 /// Ownership: on success `*out` receives a new handle owned by the caller.
+///
+/// Thread-safety: any thread.
 ///
 /// # Safety
 /// `snapshot` is NULL or readable for `snapshot_len` bytes; `key` is NULL or a live handle; `out`

@@ -188,6 +188,8 @@ pub unsafe extern "C" fn guestlink_host_identity_from_snapshot(
 
 /// Writes the counter of the identity's last snapshot saved or loaded to `*out`.
 ///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+///
 /// # Safety
 /// `identity` is NULL or a live handle; `out` is NULL or writable.
 #[unsafe(no_mangle)]
@@ -462,6 +464,8 @@ pub unsafe extern "C" fn guestlink_host_session_snapshot(
 /// `min_counter`. Check its mailbox id against the session you meant to load.
 ///
 /// Ownership: on success `*out` receives a new handle owned by the caller.
+///
+/// Thread-safety: any thread.
 ///
 /// # Safety
 /// `snapshot` is NULL or readable for `snapshot_len` bytes; `key` is NULL or a live handle; `out`

@@ -204,7 +204,7 @@ pub extern "C" fn guestlink_result_name(code: u32) -> *const c_char {
 }
 
 /// A short English description of a result code; static, NUL-terminated, never containing
-/// secret bytes. Same ownership and thread-safety as `guestlink_result_name`.
+/// secret bytes. Ownership: static, never freed. Thread-safety: any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn guestlink_result_message(code: u32) -> *const c_char {
     boundary_or(c"unknown result code".as_ptr(), || describe(code, true).as_ptr())

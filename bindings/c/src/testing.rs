@@ -12,6 +12,8 @@ use crate::values::guestlink_safety_code;
 /// Panics inside the boundary while holding `session` mutably, as a bug in the library would.
 /// Returns `GUESTLINK_RESULT_PANIC` and poisons `session`. Test only.
 ///
+/// Thread-safety: as the function it mirrors; tests call it from one thread.
+///
 /// # Safety
 /// `session` is NULL or a live handle.
 #[doc(hidden)]
@@ -30,6 +32,8 @@ pub unsafe extern "C" fn guestlink_host_session_panic_for_testing_only(
 }
 
 /// The same under a shared borrow: poisoning must not depend on `&mut`. Test only.
+///
+/// Thread-safety: as the function it mirrors; tests call it from one thread.
 ///
 /// # Safety
 /// `code` is NULL or a live handle.
@@ -51,6 +55,8 @@ pub unsafe extern "C" fn guestlink_safety_code_panic_for_testing_only(
 /// Writes a 32-byte digest of the host session's whole state (the core's
 /// `state_digest_for_testing_only`). Test only.
 ///
+/// Thread-safety: as the function it mirrors; tests call it from one thread.
+///
 /// # Safety
 /// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
 /// is NULL or writable.
@@ -71,6 +77,8 @@ pub unsafe extern "C" fn guestlink_host_session_state_digest_for_testing_only(
 
 /// Writes a 32-byte digest of the opened invite's whole state. Test only.
 ///
+/// Thread-safety: as the function it mirrors; tests call it from one thread.
+///
 /// # Safety
 /// As for `guestlink_host_session_state_digest_for_testing_only`.
 #[doc(hidden)]
@@ -89,6 +97,8 @@ pub unsafe extern "C" fn guestlink_opened_invite_state_digest_for_testing_only(
 }
 
 /// Writes a 32-byte digest of the guest session's whole state. Test only.
+///
+/// Thread-safety: as the function it mirrors; tests call it from one thread.
 ///
 /// # Safety
 /// As for `guestlink_host_session_state_digest_for_testing_only`.

@@ -279,6 +279,8 @@ pub unsafe extern "C" fn guestlink_received_text(
 /// Writes the signed claimed record of a `CLAIMED` (`GUESTLINK_CLAIMED_RECORD_LEN` bytes): post it
 /// to the relay so that only this guest may post. Otherwise `GUESTLINK_RESULT_NO_VALUE`.
 ///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+///
 /// # Safety
 /// As for `guestlink_received_text`.
 #[unsafe(no_mangle)]
@@ -301,6 +303,8 @@ pub unsafe extern "C" fn guestlink_received_claimed_record(
 /// Writes the host's key confirmation envelope of a `CLAIMED` (at most
 /// `guestlink_max_envelope_len(0)` bytes): send it to the guest at once. Otherwise
 /// `GUESTLINK_RESULT_NO_VALUE`.
+///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 ///
 /// # Safety
 /// As for `guestlink_received_text`.
@@ -325,6 +329,8 @@ pub unsafe extern "C" fn guestlink_received_confirmation(
 ///
 /// Ownership: on success `*out` receives a new handle owned by the caller
 /// (`guestlink_safety_code_free`), independent of `received`.
+///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 ///
 /// # Safety
 /// `received` is NULL or a live handle; `out` is NULL or writable for one pointer.
@@ -430,6 +436,8 @@ opaque!(guestlink_safety_code, SafetyCode);
 /// Writes the long form: 40 digits in eight groups of five separated by spaces
 /// (`GUESTLINK_SAFETY_CODE_LONG_LEN` ASCII bytes, not NUL-terminated).
 ///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+///
 /// # Safety
 /// `code` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
 /// NULL or writable.
@@ -449,6 +457,8 @@ pub unsafe extern "C" fn guestlink_safety_code_long_form(
 
 /// Writes the short form, six digits as `"123 456"` (`GUESTLINK_SAFETY_CODE_SHORT_LEN` bytes).
 ///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+///
 /// # Safety
 /// As for `guestlink_safety_code_long_form`.
 #[unsafe(no_mangle)]
@@ -466,6 +476,8 @@ pub unsafe extern "C" fn guestlink_safety_code_short_form(
 }
 
 /// Writes the 32-byte payload to show as a QR code (`GUESTLINK_QR_PAYLOAD_LEN`).
+///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 ///
 /// # Safety
 /// As for `guestlink_safety_code_long_form`.
@@ -485,6 +497,8 @@ pub unsafe extern "C" fn guestlink_safety_code_qr_payload(
 
 /// Compares with a long form a person typed or scanned (UTF-8, at most 256 bytes, spaces
 /// ignored), in constant time in the digits; writes the answer to `*out`.
+///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 ///
 /// # Safety
 /// `code` is NULL or a live handle; `typed` is NULL or readable for `typed_len` bytes; `out` is
@@ -511,6 +525,8 @@ pub unsafe extern "C" fn guestlink_safety_code_matches_long_form(
 }
 
 /// Compares two safety codes in constant time; writes the answer to `*out`.
+///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 ///
 /// # Safety
 /// `a` and `b` are NULL or live handles (possibly the same); `out` is NULL or writable.
@@ -566,6 +582,8 @@ impl KeyMaterial {
 ///
 /// Ownership: on success `*out` receives a new handle owned by the caller.
 ///
+/// Thread-safety: any thread.
+///
 /// # Safety
 /// `bytes` is NULL or readable for `bytes_len` bytes; `out` is NULL or writable for one pointer.
 #[unsafe(no_mangle)]
@@ -587,6 +605,8 @@ pub unsafe extern "C" fn guestlink_snapshot_key_new(
 ///
 /// Ownership: on success `*out` receives a new handle owned by the caller.
 ///
+/// Thread-safety: any thread.
+///
 /// # Safety
 /// `out` is NULL or writable for one pointer.
 #[unsafe(no_mangle)]
@@ -604,6 +624,8 @@ pub unsafe extern "C" fn guestlink_snapshot_key_generate(
 }
 
 /// Writes the key's 32 secret bytes (to store them in a keystore; wipe the buffer afterwards).
+///
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 ///
 /// # Safety
 /// `key` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
