@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# C binding (scripts/test-40-c.sh): gcc (with its ASan/UBSan runtimes), valgrind, pkg-config.
+# C binding (scripts/test-40-c.sh): gcc (with its ASan/UBSan runtimes), g++ (the header must
+# parse as C++), valgrind, pkg-config.
 # Installs only what is missing; idempotent.
 set -euo pipefail
 missing=()
 command -v gcc >/dev/null || missing+=(gcc libc6-dev)
+command -v g++ >/dev/null || missing+=(g++)
 command -v valgrind >/dev/null || missing+=(valgrind)
 command -v pkg-config >/dev/null || missing+=(pkg-config)
 if [ ${#missing[@]} -gt 0 ]; then

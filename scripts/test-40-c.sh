@@ -13,6 +13,10 @@ cargo run -q --locked -p guestlink-ffi-tools --bin gen-header >/dev/null
 git ls-files --error-unmatch bindings/c/include/guestlink.h >/dev/null
 git diff --exit-code -- bindings/c/include/guestlink.h
 
+echo "-- the header compiles as C99, C11, C2x and C++"
+for std in c99 c11 c2x; do gcc -std=$std -pedantic -Wall -Wextra -Werror -fsyntax-only bindings/c/include/guestlink.h; done
+g++ -std=c++17 -Wall -Wextra -Werror -fsyntax-only -x c++ bindings/c/include/guestlink.h
+
 echo "-- every exported function is exercised by the misuse test"
 funcs=$(grep -oE '\bguestlink_[a-z0-9_]+\(' bindings/c/include/guestlink.h | tr -d '(' | sort -u)
 unused=$(for f in $funcs; do grep -qw "$f" bindings/c/tests/misuse.c || echo "$f"; done)

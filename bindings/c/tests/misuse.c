@@ -35,6 +35,15 @@ static const uint8_t CHALLENGE[16] = "0123456789abcdef";
     l_ = SENTINEL;                                                                 \
     CHECK_OK(fn((handle), b_, need_, &l_));                                        \
     CHECK(l_ == need_);                                                            \
+    /* A huge capacity over an exact-size heap buffer: only `need_` bytes are     \
+     * written (ASan and Valgrind would report more). */                          \
+    uint8_t *exact_ = malloc(need_);                                               \
+    CHECK(exact_ != NULL);                                                         \
+    if (exact_ != NULL) {                                                          \
+      CHECK_OK(fn((handle), exact_, SIZE_MAX, &l_));                               \
+      CHECK(l_ == need_ && memcmp(exact_, b_, need_) == 0);                        \
+      free(exact_);                                                                \
+    }                                                                              \
   } while (0)
 
 /* A getter writing one value. */
