@@ -27,6 +27,78 @@ pub use guest::{GuestSession, InviteLink, OpenedInvite};
 pub use host::{HostIdentity, HostSession};
 pub use record::{InviteRecord, SafetyCode};
 
+// The shapes of the plain objects the exports return (`unchecked_return_type` names them).
+#[wasm_bindgen::prelude::wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &str = r#"
+/** Lifecycle of a host session. */
+export type HostState = "unclaimed" | "claimed" | "revoked";
+
+/** What `HostIdentity.createInvite` returns. */
+export interface CreatedInvite {
+  /** The host's session for this invite. */
+  session: HostSession;
+  /** `baseUrl#fragment`: the fragment holds the invite secret. Send it to the guest only. */
+  link: string;
+  /** The signed invite record to publish on the relay. */
+  record: Uint8Array;
+}
+
+/** What `HostSession.decrypt` returns. */
+export type HostReceived =
+  | {
+      kind: "claimed";
+      /** Post it to the relay so that only this guest may post. */
+      claimedRecord: Uint8Array;
+      /** Send it to the guest at once. */
+      confirmation: Uint8Array;
+      /** Compare it with the guest out of band. */
+      safetyCode: SafetyCode;
+      /** The claim's text, if the claim envelope carried one. */
+      text?: string;
+    }
+  | { kind: "text"; text: string }
+  | { kind: "join" };
+
+/** What `OpenedInvite.decrypt` and `GuestSession.decrypt` return. */
+export type GuestReceived = { kind: "text"; text: string } | { kind: "confirmed" } | { kind: "ended" };
+
+/** What `OpenedInvite.claim` returns. */
+export interface Claim {
+  /** The guest session (unconfirmed until a host message decrypts). */
+  session: GuestSession;
+  /** The claim envelope to post to the relay. */
+  envelope: Uint8Array;
+}
+
+/** What `HostSession.revoke` returns. */
+export interface Revocation {
+  /** The signed revocation record to post to the relay. */
+  record: Uint8Array;
+  /** The end message for the guest, when a session was running. */
+  endMessage?: Uint8Array;
+}
+
+/** What `InviteRecord.verifyClaimed` returns. */
+export interface ClaimedRecord {
+  claimKey: Uint8Array;
+  guestMailboxKey: Uint8Array;
+  claimedAt: number;
+}
+
+/** What `peek` returns. */
+export interface EnvelopeInfo {
+  kind: "inviteRecord" | "claimedRecord" | "revocationRecord" | "preClaim" | "claim" | "message";
+  mailboxId: Uint8Array;
+}
+
+/** What `snapshotInfo` returns. */
+export interface SnapshotInfo {
+  kind: "hostIdentity" | "hostSession" | "openedInvite" | "guestSession";
+  objectId: Uint8Array;
+  counter: number;
+}
+"#;
+
 // No std on wasm32: no panic message formatting, no std panic hook. A panic traps at once; the
 // call guard (support::enter) then refuses every later call.
 #[cfg(target_arch = "wasm32")]

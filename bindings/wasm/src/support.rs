@@ -213,13 +213,14 @@ pub(crate) fn integer(value: &JsValue) -> JsResult<u64> {
     Ok(n as u64)
 }
 
-/// `now` in seconds since the Unix epoch: the argument, or `Date.now()` when it is `undefined`.
-pub(crate) fn now(value: &JsValue) -> JsResult<u64> {
-    if value.is_undefined() {
+/// `now` in seconds since the Unix epoch: the argument, or `Date.now()` when it is omitted
+/// (`undefined` or `null`).
+pub(crate) fn now(value: Option<&JsValue>) -> JsResult<u64> {
+    match value {
+        Some(v) if !v.is_null_or_undefined() => integer(v),
         // Date.now() is milliseconds; truncation is the floor for any date after 1970.
-        return Ok((js_sys::Date::now() / 1000.0) as u64);
+        _ => Ok((js_sys::Date::now() / 1000.0) as u64),
     }
-    integer(value)
 }
 
 /// A number for JavaScript (every time and counter of the protocol is far below 2^53).
