@@ -7,8 +7,12 @@
 //!   numeric `code` and `name` unchanged; this layer adds only codes 901..904;
 //! - every export first enters a guard, so after a trap (a panic aborts) every later call throws
 //!   `PANICKED` instead of running on a possibly half-updated heap;
-//! - objects hold their core value in a [`support::Slot`]: `free()` wipes it and later calls
-//!   throw `OBJECT_FREED`; a consuming step (`OpenedInvite.claim`) leaves `OBJECT_CONSUMED`;
+//! - objects hold their core value in a slot (`support::Slot`): `free()` wipes it and later calls
+//!   throw `OBJECT_FREED`; a consuming step (`OpenedInvite.claim`) leaves `OBJECT_CONSUMED`. Each
+//!   class exports its own `free` method, which the generated JS defines after wasm-bindgen's own
+//!   `free()` and so replaces it (and `[Symbol.dispose]`, which points at `free`): the object stays
+//!   a valid handle, and the empty shell is released by wasm-bindgen's FinalizationRegistry. The
+//!   Node tests pin this (`OBJECT_FREED` after `free()` and after `[Symbol.dispose]()`);
 //! - arguments arrive as `JsValue` and are type-checked here (a wrong type is the core's
 //!   `INVALID_ARGUMENT`), because wasm-bindgen's glue would silently coerce them;
 //! - no export returns a private key or the invite secret, except the host's link string, which
