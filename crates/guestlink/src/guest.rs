@@ -158,6 +158,16 @@ impl OpenedInvite {
         self.expires_at
     }
 
+    /// The record hash (SPEC §5.1), the pre-claim session id.
+    pub fn record_hash(&self) -> [u8; 32] {
+        self.invite.record_hash
+    }
+
+    /// True once a revocation record was applied: [`claim`](Self::claim) would fail.
+    pub fn is_revoked(&self) -> bool {
+        self.invite.revoked
+    }
+
     /// Signs a relay challenge with the link mailbox key (SPEC §9).
     pub fn relay_auth(&self, challenge: &[u8]) -> Result<[u8; 64]> {
         relay::sign_auth(&self.link_mailbox, &self.invite.mailbox_id, challenge)
@@ -316,6 +326,11 @@ impl GuestSession {
     /// The host identity key.
     pub fn host_identity(&self) -> IdentityPublicKey {
         self.invite.host_identity
+    }
+
+    /// The record hash (SPEC §5.1).
+    pub fn record_hash(&self) -> [u8; 32] {
+        self.invite.record_hash
     }
 
     /// True once a post-claim host message decrypted: the host holds our claim (SPEC §12.2).

@@ -32,7 +32,7 @@ pub use host::{
 };
 pub use invite::{FRAGMENT_LEN, InviteLink, SecretLink};
 pub use keys::{IdentityPublicKey, MailboxId, MailboxPublicKey, SnapshotKey};
-pub use record::{ClaimedRecord, InviteRecord};
+pub use record::{CLAIMED_RECORD_LEN, ClaimedRecord, INVITE_RECORD_LEN, InviteRecord, REVOCATION_RECORD_LEN};
 pub use relay::verify_relay_auth;
 pub use safety::SafetyCode;
 pub use snapshot::{SnapshotInfo, SnapshotKind, snapshot_info};
