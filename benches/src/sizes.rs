@@ -1,1 +1,110 @@
-//! sizes
+//! Sizes that do not need a clock: wire overhead, snapshot bytes, the memory bound.
+
+use guestlink::SnapshotKey;
+use guestlink::limits::{MAX_MESSAGE_GAP, MAX_RECEIVING_CHAINS, MAX_SKIPPED_KEYS};
+
+use crate::olm::{OlmPair, encrypt};
+use crate::{NOW, SIZES, invited, open, pair, rng, text};
+
+/// Bytes a message adds on the wire, for one body size.
+pub struct Overhead {
+    /// Body (UTF-8 text) length.
+    pub body: usize,
+    /// guestlink post-claim message (type 0x12): header, padding, tag.
+    pub message: usize,
+    /// guestlink pre-claim host message (type 0x10): also signed.
+    pub pre_claim: usize,
+    /// guestlink claim envelope (type 0x11): also carries the guest mailbox key.
+    pub claim: usize,
+    /// vodozemac Olm normal message (binary, before any base64).
+    pub olm: usize,
+}
+
+/// Wire overhead for a few body sizes (0 and the benchmark sizes).
+pub fn overheads() -> Vec<Overhead> {
+    let mut out = Vec::new();
+    for body in [0, 10].into_iter().chain(SIZES) {
+        let msg = text(body);
+        let r = &mut rng(20);
+        let mut inv = invited(r);
+        let pre_claim = inv.host.encrypt(r, NOW, &msg).expect("pre-claim").len() - body;
+        let (mut guest, _) = open(&inv).claim(r, NOW).expect("claim");
+        let claim = guest.encrypt(r, &msg).expect("claim message").len() - body;
+        let mut p = pair(r);
+        let message = p.host.encrypt(r, NOW, &msg).expect("message").len() - body;
+        let mut o = OlmPair::new();
+        let olm = encrypt(&mut o.alice, &msg).1.len() - body;
+        out.push(Overhead { body, message, pre_claim, claim, olm });
+    }
+    out
+}
+
+/// Snapshot sizes in bytes, with what they hold.
+pub fn snapshots() -> Vec<(&'static str, usize)> {
+    let r = &mut rng(21);
+    let key = SnapshotKey::generate(r);
+    let mut inv = invited(r);
+    let host_unclaimed = inv.host.snapshot(r, &key).len();
+    let mut opened = open(&inv);
+    let opened_len = opened.snapshot(r, &key).len();
+    let mut p = crate::claim(r, inv.host, opened);
+    let guest_confirmed = p.guest.snapshot(r, &key).len();
+    let host_claimed = p.host.snapshot(r, &key).len();
+    // The host's claim verifier is wiped once the guest answers with a new ratchet key.
+    p.guest_to_host(r, "moved on");
+    let host_running = p.host.snapshot(r, &key).len();
+
+    // At the skipped-key cap: the guest receives only the last of MAX_MESSAGE_GAP + 1 messages.
+    let mut p = pair(r);
+    let mut last = Vec::new();
+    for _ in 0..=MAX_MESSAGE_GAP {
+        last = p.host.encrypt(r, NOW, "x").expect("encrypt");
+    }
+    p.guest.decrypt(&last).expect("decrypt the last");
+    assert_eq!(p.guest.skipped_key_count(), MAX_SKIPPED_KEYS, "the guest holds the cap");
+    let guest_cap = p.guest.snapshot(r, &key).len();
+
+    let identity_len = {
+        let mut id = guestlink::HostIdentity::generate(r);
+        id.snapshot(r, &key).len()
+    };
+
+    let mut o = OlmPair::new();
+    for _ in 0..3 {
+        crate::olm::decrypt(&mut o.bob, &encrypt(&mut o.alice, "x"));
+    }
+    let olm_pickle = o.alice.pickle().encrypt(&[9; 32]).len();
+    vec![
+        ("host identity", identity_len),
+        ("host session, unclaimed (fresh invite)", host_unclaimed),
+        ("guest opened invite (before claim)", opened_len),
+        ("guest session, confirmed", guest_confirmed),
+        ("host session, claimed (claim verifier held)", host_claimed),
+        ("host session, claimed, guest moved on", host_running),
+        ("guest session at the skipped-key cap", guest_cap),
+        ("vodozemac Olm session pickle (encrypted, base64)", olm_pickle),
+    ]
+}
+
+/// Bytes one stored skipped key takes in memory: its counter and its key, `(u32, [u8; 32])`.
+pub const SKIPPED_ENTRY_BYTES: usize = core::mem::size_of::<(u32, [u8; 32])>();
+
+/// Bytes one stored skipped key takes in a snapshot: its counter and key.
+pub const SKIPPED_SNAPSHOT_BYTES: usize = 4 + 32;
+
+/// The worst-case memory that the limits allow, in bytes, as lines of text.
+pub fn memory_bound() -> Vec<String> {
+    let keys = MAX_SKIPPED_KEYS * SKIPPED_ENTRY_BYTES;
+    let transient = 2 * MAX_MESSAGE_GAP as usize * SKIPPED_ENTRY_BYTES;
+    vec![
+        format!(
+            "stored skipped keys: MAX_SKIPPED_KEYS ({MAX_SKIPPED_KEYS}) x {SKIPPED_ENTRY_BYTES} B = {keys} B \
+             live, across at most MAX_RECEIVING_CHAINS ({MAX_RECEIVING_CHAINS}) chains"
+        ),
+        format!(
+            "while one message is decrypted: up to 2 x MAX_MESSAGE_GAP ({MAX_MESSAGE_GAP}) new keys \
+             (closing the old chain and opening the new one) = {transient} B more, freed on return"
+        ),
+        "everything else in a session is fixed-size (a few hundred bytes).".to_owned(),
+    ]
+}
