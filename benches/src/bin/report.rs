@@ -272,7 +272,11 @@ fn read_medians(dir: &Path) -> HashMap<String, f64> {
                 let json: serde_json::Value =
                     serde_json::from_slice(&fs::read(&path).expect("read estimates"))
                         .expect("estimates json");
-                let median = json["median"]["point_estimate"].as_f64().expect("median");
+                let median = json
+                    .get("median")
+                    .and_then(|m| m.get("point_estimate"))
+                    .and_then(serde_json::Value::as_f64)
+                    .expect("median");
                 let id = path
                     .parent()
                     .and_then(Path::parent)
