@@ -87,7 +87,7 @@ fn aead_for(key: &[u8; 32], label: &[u8], salt: &[u8; SALT_LEN]) -> (Aes256Gcm, 
     (cipher, nonce.into())
 }
 
-/// Encrypts `plaintext` in place and appends the tag to `out` after the ciphertext.
+/// Appends `plaintext` to `out`, encrypts it there and appends the tag.
 pub(crate) fn seal_into(
     key: &[u8; 32],
     label: &[u8],
@@ -96,14 +96,42 @@ pub(crate) fn seal_into(
     plaintext: &[u8],
     out: &mut Vec<u8>,
 ) {
-    let (cipher, nonce) = aead_for(key, label, salt);
     let start = out.len();
     out.extend_from_slice(plaintext);
-    let buf = out.get_mut(start..).unwrap_or_default();
-    // AES-GCM only fails for inputs over 64 GiB; our maximum envelope is far below.
-    if let Ok(tag) = cipher.encrypt_inout_detached(&nonce, ad, buf.into()) {
-        out.extend_from_slice(&tag);
+    // AES-GCM only fails for inputs over 64 GiB; snapshots are far below.
+    let _ = seal_tail(key, label, salt, ad, out, start);
+}
+
+/// Encrypts `buf[start..]` in place and appends the tag. On the (unreachable: over 64 GiB)
+/// failure, the plaintext is wiped and cut off.
+pub(crate) fn seal_tail(
+    key: &[u8; 32],
+    label: &[u8],
+    salt: &[u8; SALT_LEN],
+    ad: &[u8],
+    buf: &mut Vec<u8>,
+    start: usize,
+) -> Result<()> {
+    let (cipher, nonce) = aead_for(key, label, salt);
+    let tail = buf.get_mut(start..).unwrap_or_default();
+    match cipher.encrypt_inout_detached(&nonce, ad, tail.into()) {
+        Ok(tag) => {
+            buf.extend_from_slice(&tag);
+            Ok(())
+        }
+        Err(_) => {
+            tail_zeroize(buf, start);
+            Err(Error::PlaintextTooLarge)
+        }
     }
+}
+
+fn tail_zeroize(buf: &mut Vec<u8>, start: usize) {
+    use zeroize::Zeroize;
+    if let Some(tail) = buf.get_mut(start..) {
+        tail.zeroize();
+    }
+    buf.truncate(start);
 }
 
 /// Decrypts `ciphertext || tag`; the plaintext buffer zeroizes on drop.
