@@ -281,10 +281,23 @@ pub(crate) fn pad_into(out: &mut Vec<u8>, content_type: ContentType, body: &[u8]
     Ok(())
 }
 
+/// The index of the last non-zero byte. Padding is mostly zeros: they are skipped eight at a
+/// time (the padding length is not secret: it follows from the envelope length).
+fn last_nonzero(bytes: &[u8]) -> Option<usize> {
+    let mut end = bytes.len();
+    while let Some(word) = end.checked_sub(8).and_then(|start| bytes.get(start..end)) {
+        if word.iter().any(|&b| b != 0) {
+            break;
+        }
+        end -= 8;
+    }
+    bytes.get(..end)?.iter().rposition(|&b| b != 0)
+}
+
 /// Removes and checks the padding, then the content type and UTF-8 (SPEC §6.4). A text takes
 /// over the decrypted buffer (no copy); on any error the buffer is zeroized.
 pub(crate) fn unpad(mut padded: Zeroizing<Vec<u8>>) -> Result<Content> {
-    let end = padded.iter().rposition(|&b| b != 0).ok_or(Error::InvalidContent)?;
+    let end = last_nonzero(&padded).ok_or(Error::InvalidContent)?;
     if padded.get(end) != Some(&0x80) || padded_len(end + 1) != padded.len() || end == 0 {
         return Err(Error::InvalidContent);
     }
@@ -293,6 +306,8 @@ pub(crate) fn unpad(mut padded: Zeroizing<Vec<u8>>) -> Result<Content> {
     match ty {
         t if t == ContentType::Text as u8 => {
             let mut text = core::mem::take(&mut *padded);
+            // Nothing is left to wipe: skip the wrapper's (empty) zeroization.
+            core::mem::forget(padded);
             text.truncate(end);
             text.remove(0);
             String::from_utf8(text).map(Content::Text).map_err(|e| {

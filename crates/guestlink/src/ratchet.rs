@@ -73,16 +73,26 @@ pub(crate) enum Plan {
     Step { close_skipped: Vec<(u32, Key32)>, close_end: u32, root: Key32, chain: RecvChain },
 }
 
-/// Derives the keys from `from` up to (excluding) `to`, returning them and the chain key at `to`.
-fn skip(mut key: Key32, from: u32, to: u32) -> (Key32, Vec<(u32, Key32)>) {
-    let count = to.saturating_sub(from) as usize;
-    let mut keys = Vec::with_capacity(count);
-    for n in from..to {
-        let (mk, next) = chain_step(&key);
-        keys.push((n, mk));
-        key = next;
+/// The message keys from `from` up to (excluding) `to` of the chain whose key at `from` is `key`.
+fn skip(key: &Key32, from: u32, to: u32) -> Vec<(u32, Key32)> {
+    skip_then_step(key, from, to).2
+}
+
+/// Skips from `from` to `to` (storing the keys in between), then takes the step at `to`:
+/// returns the message key at `to`, the chain key after it, and the skipped keys. The steady
+/// case (`from == to`) is a single chain step, with no copy of the chain key and no allocation.
+fn skip_then_step(key: &Key32, from: u32, to: u32) -> (Key32, Key32, Vec<(u32, Key32)>) {
+    let (mut mk, mut ck) = chain_step(key);
+    let mut keys = Vec::new();
+    if to > from {
+        keys.reserve_exact(to.saturating_sub(from) as usize);
+        for n in from..to {
+            let (next_mk, next_ck) = chain_step(&ck);
+            keys.push((n, core::mem::replace(&mut mk, next_mk)));
+            ck = next_ck;
+        }
     }
-    (key, keys)
+    (mk, ck, keys)
 }
 
 impl Ratchet {
@@ -145,8 +155,7 @@ impl Ratchet {
             if n - chain.next > MAX_MESSAGE_GAP {
                 return Err(Error::GapTooLarge);
             }
-            let (at_n, skipped) = skip(key.clone(), chain.next, n);
-            let (mk, key) = chain_step(&at_n);
+            let (mk, key, skipped) = skip_then_step(key, chain.next, n);
             let next = n.checked_add(1).ok_or(Error::InvalidCounter)?;
             return Ok((mk, Plan::Advance { key, next, skipped }));
         }
@@ -164,12 +173,11 @@ impl Ratchet {
         let next = n.checked_add(1).ok_or(Error::InvalidCounter)?;
         let shared = dh(&self.ours.secret, ratchet)?;
         let (close_skipped, close_end) = match &current.key {
-            Some(key) => (skip(key.clone(), current.next, pn).1, pn),
+            Some(key) => (skip(key, current.next, pn), pn),
             None => (Vec::new(), current.next),
         };
         let (root, chain_key) = root_step(&self.root, &shared);
-        let (at_n, skipped) = skip(chain_key, 0, n);
-        let (mk, key) = chain_step(&at_n);
+        let (mk, key, skipped) = skip_then_step(&chain_key, 0, n);
         let chain =
             RecvChain { ratchet: *ratchet, key: Some(key), next, pre_claim: false, skipped: skipped.into() };
         Ok((mk, Plan::Step { close_skipped, close_end, root, chain }))
@@ -187,7 +195,9 @@ impl Ratchet {
                 if let Some(c) = self.chains.back_mut() {
                     c.key = Some(key);
                     c.next = next;
-                    c.skipped.extend(skipped);
+                    if !skipped.is_empty() {
+                        c.skipped.extend(skipped);
+                    }
                 }
             }
             Plan::Step { close_skipped, close_end, root, chain } => {
