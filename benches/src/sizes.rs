@@ -108,3 +108,38 @@ pub fn memory_bound() -> Vec<String> {
         "everything else in a session is fixed-size (a few hundred bytes).".to_owned(),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guestlink::padded_len;
+
+    /// Common header, message header, tag (SPEC §6).
+    const FIXED: usize = 18 + 56 + 16;
+
+    #[test]
+    fn overheads_follow_the_envelope_layout() {
+        let all = overheads();
+        assert_eq!(all.len(), 2 + SIZES.len());
+        for o in all {
+            let padding = padded_len(o.body + 2) - o.body;
+            assert_eq!(o.message, FIXED + padding, "body {}", o.body);
+            assert_eq!(o.pre_claim, o.message + 64, "signed");
+            assert_eq!(o.claim, o.message + 32, "guest mailbox key");
+            assert!(o.olm > 0);
+        }
+    }
+
+    #[test]
+    fn snapshot_sizes_are_consistent() {
+        let s: std::collections::HashMap<_, _> = snapshots().into_iter().collect();
+        let cap = s["guest session at the skipped-key cap"];
+        let confirmed = s["guest session, confirmed"];
+        // The cap adds exactly MAX_SKIPPED_KEYS stored keys to a confirmed session (one more
+        // chain step on the same chain changes no length).
+        assert_eq!(cap, confirmed + MAX_SKIPPED_KEYS * SKIPPED_SNAPSHOT_BYTES);
+        assert!(
+            s["host session, claimed, guest moved on"] < s["host session, claimed (claim verifier held)"]
+        );
+    }
+}
