@@ -141,6 +141,14 @@ pub fn register(c: &mut Criterion) {
     let peer = PublicKey::from(&StaticSecret::random_from_rng(&mut *r));
     g.bench_function("x25519_dh", |b| b.iter(|| a.diffie_hellman(black_box(&peer))));
     g.bench_function("hkdf64", |b| b.iter(|| hkdf64(black_box(&[1; 32]), &[2; 32])));
+    // guestlink's per-message AEAD key: HMAC(mk, "guestlink/v1/aead-key" || salt), 37 bytes.
+    g.bench_function("hmac_37", |b| {
+        b.iter(|| {
+            let mut mac = <HmacSha256 as KeyInit>::new_from_slice(black_box(&[4; 32])).expect("any length");
+            mac.update(&[5; 37]);
+            mac.finalize().into_bytes()
+        })
+    });
     g.bench_function("ed25519_keygen", |b| {
         b.iter(|| SigningKey::from_bytes(black_box(&[5; 32])).verifying_key())
     });

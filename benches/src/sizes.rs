@@ -92,20 +92,36 @@ pub const SKIPPED_ENTRY_BYTES: usize = core::mem::size_of::<(u32, [u8; 32])>();
 /// Bytes one stored skipped key takes in a snapshot: its counter and key.
 pub const SKIPPED_SNAPSHOT_BYTES: usize = 4 + 32;
 
+/// Skipped-key slots one receiving chain can hold in memory: its `VecDeque` grows by doubling
+/// and never shrinks. A chain only grows while it is the newest; it then holds at most
+/// `MAX_SKIPPED_KEYS` keys (eviction runs after every message) and one message adds at most
+/// `MAX_MESSAGE_GAP`, so a growth is asked for at most 2000 slots: the next power of two.
+pub const CHAIN_SLOTS: usize = (MAX_SKIPPED_KEYS + MAX_MESSAGE_GAP as usize).next_power_of_two();
+
 /// The worst-case memory that the limits allow, in bytes, as lines of text.
 pub fn memory_bound() -> Vec<String> {
-    let keys = MAX_SKIPPED_KEYS * SKIPPED_ENTRY_BYTES;
+    let live = MAX_SKIPPED_KEYS * SKIPPED_ENTRY_BYTES;
+    let slots = MAX_RECEIVING_CHAINS * CHAIN_SLOTS * SKIPPED_ENTRY_BYTES;
     let transient = 2 * MAX_MESSAGE_GAP as usize * SKIPPED_ENTRY_BYTES;
     vec![
         format!(
-            "stored skipped keys: MAX_SKIPPED_KEYS ({MAX_SKIPPED_KEYS}) x {SKIPPED_ENTRY_BYTES} B = {keys} B \
-             live, across at most MAX_RECEIVING_CHAINS ({MAX_RECEIVING_CHAINS}) chains"
+            "live skipped keys: MAX_SKIPPED_KEYS ({MAX_SKIPPED_KEYS}) x {SKIPPED_ENTRY_BYTES} B = {live} B \
+             (the snapshot at the cap above holds exactly these)"
+        ),
+        format!(
+            "allocated for them, worst case: MAX_RECEIVING_CHAINS ({MAX_RECEIVING_CHAINS}) chains x \
+             {CHAIN_SLOTS} slots x {SKIPPED_ENTRY_BYTES} B = {slots} B, because a chain's storage keeps \
+             its high-water capacity after eviction"
         ),
         format!(
             "while one message is decrypted: up to 2 x MAX_MESSAGE_GAP ({MAX_MESSAGE_GAP}) new keys \
-             (closing the old chain and opening the new one) = {transient} B more, freed on return"
+             (closing the old chain, opening the new one) = {transient} B more, freed or kept as above"
         ),
-        "everything else in a session is fixed-size (a few hundred bytes).".to_owned(),
+        format!(
+            "worst case per session: {} B (about {} KiB) plus under 1 KiB of fixed state",
+            slots + transient,
+            (slots + transient) / 1024
+        ),
     ]
 }
 
