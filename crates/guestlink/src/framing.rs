@@ -298,7 +298,11 @@ fn last_nonzero(bytes: &[u8]) -> Option<usize> {
 /// over the decrypted buffer (no copy); on any error the buffer is zeroized.
 pub(crate) fn unpad(mut padded: Zeroizing<Vec<u8>>) -> Result<Content> {
     let end = last_nonzero(&padded).ok_or(Error::InvalidContent)?;
-    if padded.get(end) != Some(&0x80) || padded_len(end + 1) != padded.len() || end == 0 {
+    if padded.get(end) != Some(&0x80)
+        || padded_len(end + 1) != padded.len()
+        || end == 0
+        || end > MAX_BODY_LEN + 1
+    {
         return Err(Error::InvalidContent);
     }
     let ty = padded.first().copied().ok_or(Error::InvalidContent)?;
