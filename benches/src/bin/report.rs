@@ -1,7 +1,9 @@
-//! `cargo run -p guestlink-benches --release --bin report [-- --quick]`: runs every benchmark
+//! `cargo run -p guestlink-benches --release --bin report [-- --quick] [--wasm <bindings/wasm>]`:
+//! runs every benchmark
 //! once, in this one process (so ratios between them hold on a busy machine), then prints one
 //! markdown table of medians with their ratios to the floor and to vodozemac, the sizes, and
-//! the goals met or missed.
+//! the goals met or missed. With `--wasm`, also the `.wasm` size (raw and `gzip -9`) of a built
+//! WASM package and its per-message cost in Node (its own `bench/measure.mjs`).
 #![allow(clippy::expect_used, clippy::panic)]
 
 use std::collections::HashMap;
@@ -215,6 +217,10 @@ fn main() {
         println!("- {line}");
     }
 
+    if let Some(dir) = wasm_dir() {
+        wasm_section(&dir);
+    }
+
     println!();
     println!("## Goals");
     println!();
@@ -229,6 +235,49 @@ fn main() {
         "fresh-session snapshot <= 400 B",
         Some((format!("largest fresh snapshot {largest_fresh} B"), largest_fresh <= 400)),
     );
+}
+
+fn wasm_dir() -> Option<PathBuf> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == "--wasm")?;
+    args.get(at + 1).map(PathBuf::from)
+}
+
+/// Sizes of a built WASM package and, through Node, its per-message cost.
+fn wasm_section(dir: &Path) {
+    use std::process::Command;
+    println!();
+    println!("## WASM ({})", dir.display());
+    println!();
+    let wasm = dir.join("pkg/guestlink_wasm_bg.wasm");
+    match fs::read(&wasm) {
+        Ok(bytes) => {
+            let gz = Command::new("gzip")
+                .args(["-9", "-c"])
+                .arg(&wasm)
+                .output()
+                .map(|o| o.stdout.len().to_string())
+                .unwrap_or_else(|_| "-".to_owned());
+            println!("- {}: {} B raw, {gz} B gzip -9", wasm.display(), bytes.len());
+        }
+        Err(e) => println!("- {}: not built ({e})", wasm.display()),
+    }
+    let script = dir.join("bench/measure.mjs");
+    if script.exists() {
+        match Command::new("node").arg(&script).current_dir(dir).output() {
+            Ok(o) if o.status.success() => {
+                println!("- per message in Node (`node bench/measure.mjs`, 100-byte texts):");
+                println!();
+                println!("```");
+                print!("{}", String::from_utf8_lossy(&o.stdout));
+                println!("```");
+            }
+            Ok(o) => {
+                println!("- node bench/measure.mjs failed: {}", String::from_utf8_lossy(&o.stderr).trim())
+            }
+            Err(e) => println!("- node not run: {e}"),
+        }
+    }
 }
 
 fn goal(what: &str, got: Option<(String, bool)>) {
