@@ -13,14 +13,13 @@ use aes_gcm::aead::consts::U12;
 use aes_gcm::aead::{AeadInOut, Tag};
 use aes_gcm::aes::Aes256Enc;
 use aes_gcm::{AesGcm, Nonce};
-use criterion::{BatchSize, BenchmarkId, Criterion};
 use ed25519_dalek::{Signer, SigningKey};
 use hkdf::Hkdf;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha512};
 use x25519_dalek::{PublicKey, StaticSecret};
 
-use crate::{SIZES, ids, rng};
+use crate::{Bench, SIZES, batched, ids, iter, rng};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -115,53 +114,50 @@ impl DhPair {
     }
 }
 
-/// Registers the floor benchmarks.
-pub fn register(c: &mut Criterion) {
-    let mut g = c.benchmark_group(ids::FLOOR);
+/// The floor benchmarks.
+pub fn benches() -> Vec<Bench> {
+    let g = ids::FLOOR;
+    let mut out = Vec::new();
     for size in SIZES {
         let msg = vec![b'g'; size];
-        let mut tx = Chain::new([1; 32]);
-        g.bench_function(BenchmarkId::new("encrypt", size), |b| b.iter(|| tx.seal(black_box(&msg))));
-        let (mut tx, mut rx) = (Chain::new([2; 32]), Chain::new([2; 32]));
-        g.bench_function(BenchmarkId::new("decrypt", size), |b| {
-            b.iter_batched(|| tx.seal(&msg), |sealed| rx.open(sealed), BatchSize::SmallInput)
-        });
+        let (mut tx, m) = (Chain::new([1; 32]), msg.clone());
+        out.push(iter(format!("{g}/encrypt/{size}"), move || tx.seal(black_box(&m))));
+        let (mut tx, mut rx, m) = (Chain::new([2; 32]), Chain::new([2; 32]), msg.clone());
+        out.push(batched(format!("{g}/decrypt/{size}"), move || tx.seal(&m), move |sealed| rx.open(sealed)));
         let (mut tx, mut rx) = (Chain::new([3; 32]), Chain::new([3; 32]));
-        g.bench_function(BenchmarkId::new("steady", size), |b| b.iter(|| rx.open(tx.seal(black_box(&msg)))));
+        out.push(iter(format!("{g}/steady/{size}"), move || rx.open(tx.seal(black_box(&msg)))));
     }
 
     let mut dh = DhPair::new(10);
-    g.bench_function("dh_step", |b| b.iter(|| dh.step()));
+    out.push(iter(format!("{g}/dh_step"), move || dh.step()));
 
-    let r = &mut rng(11);
-    g.bench_function("x25519_keygen", |b| {
-        b.iter(|| PublicKey::from(&StaticSecret::random_from_rng(&mut *r)))
-    });
-    let a = StaticSecret::random_from_rng(&mut *r);
-    let peer = PublicKey::from(&StaticSecret::random_from_rng(&mut *r));
-    g.bench_function("x25519_dh", |b| b.iter(|| a.diffie_hellman(black_box(&peer))));
-    g.bench_function("hkdf64", |b| b.iter(|| hkdf64(black_box(&[1; 32]), &[2; 32])));
+    let mut r = rng(11);
+    let a = StaticSecret::random_from_rng(&mut r);
+    let peer = PublicKey::from(&StaticSecret::random_from_rng(&mut r));
+    out.push(iter(format!("{g}/x25519_keygen"), move || {
+        PublicKey::from(&StaticSecret::random_from_rng(&mut r))
+    }));
+    out.push(iter(format!("{g}/x25519_dh"), move || a.diffie_hellman(black_box(&peer))));
+    out.push(iter(format!("{g}/hkdf64"), || hkdf64(black_box(&[1; 32]), &[2; 32])));
     // guestlink's per-message AEAD key: HMAC(mk, "guestlink/v1/aead-key" || salt), 37 bytes.
-    g.bench_function("hmac_37", |b| {
-        b.iter(|| {
-            let mut mac = <HmacSha256 as KeyInit>::new_from_slice(black_box(&[4; 32])).expect("any length");
-            mac.update(&[5; 37]);
-            mac.finalize().into_bytes()
-        })
-    });
-    g.bench_function("ed25519_keygen", |b| {
-        b.iter(|| SigningKey::from_bytes(black_box(&[5; 32])).verifying_key())
-    });
+    out.push(iter(format!("{g}/hmac_37"), || {
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(black_box(&[4; 32])).expect("any length");
+        mac.update(&[5; 37]);
+        mac.finalize().into_bytes()
+    }));
+    out.push(iter(format!("{g}/ed25519_keygen"), || {
+        SigningKey::from_bytes(black_box(&[5; 32])).verifying_key()
+    }));
     // About the size of an invite record's signed part.
     let message = [0x5a; 250];
     let key = SigningKey::from_bytes(&[6; 32]);
-    g.bench_function("ed25519_sign", |b| b.iter(|| key.sign(black_box(&message))));
     let signature = key.sign(&message);
     let public = key.verifying_key();
-    g.bench_function("ed25519_verify", |b| {
-        b.iter(|| public.verify_strict(black_box(&message), &signature).expect("valid"))
-    });
+    out.push(iter(format!("{g}/ed25519_sign"), move || key.sign(black_box(&message))));
+    out.push(iter(format!("{g}/ed25519_verify"), move || {
+        public.verify_strict(black_box(&message), &signature).expect("valid")
+    }));
     // The safety code hashes about this much.
-    g.bench_function("sha512_170", |b| b.iter(|| Sha512::digest(black_box([3u8; 170]))));
-    g.finish();
+    out.push(iter(format!("{g}/sha512_170"), || Sha512::digest(black_box([3u8; 170]))));
+    out
 }

@@ -16,7 +16,9 @@ pub mod sizes;
 
 use std::hint::black_box;
 
-use criterion::{BatchSize, BenchmarkId, Criterion};
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
 use guestlink::{
     GuestReceived, GuestSession, HostIdentity, HostReceived, HostSession, InviteLink, OpenedInvite,
     SnapshotKey,
@@ -113,7 +115,7 @@ impl Pair {
     }
 }
 
-/// Bench ids, `group/function[/parameter]`, as criterion names their directories.
+/// Bench ids are `group/function[/parameter]`; these are the groups.
 pub mod ids {
     /// guestlink benchmarks.
     pub const GUESTLINK: &str = "guestlink";
@@ -123,104 +125,147 @@ pub mod ids {
     pub const OLM: &str = "vodozemac";
 }
 
-/// Registers every benchmark.
-pub fn register(c: &mut Criterion) {
-    guestlink_benches(c);
-    floor::register(c);
-    olm::register(c);
+/// One benchmark: `run(n)` performs `n` iterations and returns the time they took (any setup
+/// excluded). Criterion drives it through `iter_custom`; the report interleaves all of them.
+pub struct Bench {
+    /// `group/function[/parameter]`.
+    pub id: String,
+    /// Runs `n` timed iterations.
+    pub run: Box<dyn FnMut(u64) -> Duration>,
 }
 
-fn guestlink_benches(c: &mut Criterion) {
-    let mut g = c.benchmark_group(ids::GUESTLINK);
+/// A benchmark whose body needs no per-iteration setup.
+pub fn iter<O>(id: impl Into<String>, mut body: impl FnMut() -> O + 'static) -> Bench {
+    Bench {
+        id: id.into(),
+        run: Box::new(move |n| {
+            let start = Instant::now();
+            for _ in 0..n {
+                black_box(body());
+            }
+            start.elapsed()
+        }),
+    }
+}
+
+/// A benchmark whose inputs are made (untimed, in order) before the timed loop; outputs are
+/// dropped after it.
+pub fn batched<I, O>(
+    id: impl Into<String>,
+    mut setup: impl FnMut() -> I + 'static,
+    mut routine: impl FnMut(I) -> O + 'static,
+) -> Bench {
+    Bench {
+        id: id.into(),
+        run: Box::new(move |n| {
+            let inputs: Vec<I> = (0..n).map(|_| setup()).collect();
+            let mut outputs = Vec::with_capacity(inputs.len());
+            let start = Instant::now();
+            for input in inputs {
+                outputs.push(routine(black_box(input)));
+            }
+            let elapsed = start.elapsed();
+            drop(black_box(outputs));
+            elapsed
+        }),
+    }
+}
+
+/// Every benchmark: guestlink, the floor, vodozemac.
+pub fn all() -> Vec<Bench> {
+    let mut out = guestlink_benches();
+    out.extend(floor::benches());
+    out.extend(olm::benches());
+    out
+}
+
+/// Registers every benchmark with criterion.
+pub fn register(c: &mut Criterion) {
+    for mut bench in all() {
+        c.bench_function(&bench.id, |b| b.iter_custom(|n| (bench.run)(n)));
+    }
+}
+
+fn guestlink_benches() -> Vec<Bench> {
+    let g = ids::GUESTLINK;
+    let mut out = Vec::new();
     for size in SIZES {
         let msg = text(size);
-        let r = &mut rng(1);
-        let mut p = pair(r);
-        g.bench_function(BenchmarkId::new("encrypt", size), |b| {
-            b.iter(|| p.host.encrypt(r, NOW, black_box(&msg)).expect("encrypt"))
-        });
-        let r = &mut rng(2);
-        let (mut host, mut guest) = {
-            let p = pair(r);
-            (p.host, p.guest)
-        };
-        g.bench_function(BenchmarkId::new("decrypt", size), |b| {
-            b.iter_batched(
-                || host.encrypt(r, NOW, &msg).expect("encrypt"),
-                |env| guest.decrypt(&env).expect("decrypt"),
-                BatchSize::SmallInput,
-            )
-        });
-        let r = &mut rng(3);
-        let mut p = pair(r);
-        g.bench_function(BenchmarkId::new("steady", size), |b| b.iter(|| p.host_to_guest(r, &msg)));
+        let (mut r, m) = (rng(1), msg.clone());
+        let mut p = pair(&mut r);
+        out.push(iter(format!("{g}/encrypt/{size}"), move || {
+            p.host.encrypt(&mut r, NOW, black_box(&m)).expect("encrypt")
+        }));
+        let (mut r, m) = (rng(2), msg.clone());
+        let Pair { mut host, mut guest } = pair(&mut r);
+        out.push(batched(
+            format!("{g}/decrypt/{size}"),
+            move || host.encrypt(&mut r, NOW, &m).expect("encrypt"),
+            move |env| guest.decrypt(&env).expect("decrypt"),
+        ));
+        let mut r = rng(3);
+        let mut p = pair(&mut r);
+        out.push(iter(format!("{g}/steady/{size}"), move || p.host_to_guest(&mut r, black_box(&msg))));
     }
 
     // Every message answers the other side's, so each one carries a DH ratchet step.
     let msg = text(PING_PONG_SIZE);
-    let r = &mut rng(4);
-    let mut p = pair(r);
+    let mut r = rng(4);
+    let mut p = pair(&mut r);
     let mut host_turn = true;
-    g.bench_function("ping_pong", |b| {
-        b.iter(|| {
-            if host_turn {
-                p.host_to_guest(r, &msg);
-            } else {
-                p.guest_to_host(r, &msg);
-            }
-            host_turn = !host_turn;
-        })
-    });
+    out.push(iter(format!("{g}/ping_pong"), move || {
+        if host_turn {
+            p.host_to_guest(&mut r, &msg);
+        } else {
+            p.guest_to_host(&mut r, &msg);
+        }
+        host_turn = !host_turn;
+    }));
 
-    let r = &mut rng(5);
-    let identity = HostIdentity::generate(r);
-    g.bench_function("create_invite", |b| {
-        b.iter(|| identity.create_invite(r, NOW, EXPIRES, BASE_URL).expect("create invite"))
-    });
+    let mut r = rng(5);
+    let identity = HostIdentity::generate(&mut r);
+    out.push(iter(format!("{g}/create_invite"), move || {
+        identity.create_invite(&mut r, NOW, EXPIRES, BASE_URL).expect("create invite")
+    }));
 
     // The guest's first screen: parse the link, verify the record, read the first message.
-    let r = &mut rng(6);
-    let mut inv = invited(r);
-    let first = inv.host.encrypt(r, NOW, "Hello! Open the chat to reply.").expect("pre-claim");
-    g.bench_function("guest_open", |b| {
-        b.iter(|| {
-            let link = InviteLink::parse(black_box(&inv.link)).expect("parse");
-            let mut opened = link.open(&inv.record, NOW).expect("open");
-            opened.decrypt(&first).expect("first message")
-        })
-    });
+    let mut r = rng(6);
+    let mut inv = invited(&mut r);
+    let first = inv.host.encrypt(&mut r, NOW, "Hello! Open the chat to reply.").expect("pre-claim");
+    out.push(iter(format!("{g}/guest_open"), move || {
+        let link = InviteLink::parse(black_box(&inv.link)).expect("parse");
+        let mut opened = link.open(&inv.record, NOW).expect("open");
+        opened.decrypt(&first).expect("first message")
+    }));
 
     // The claim handshake: the guest claims, the host accepts (claimed record and confirmation
     // signed and sealed), the guest reads the confirmation.
-    let r = &mut rng(7);
+    let mut r = rng(7);
     let mut setup_rng = rng(8);
-    g.bench_function("claim", |b| {
-        b.iter_batched(
-            || {
-                let inv = invited(&mut setup_rng);
-                let opened = open(&inv);
-                (inv.host, opened)
-            },
-            |(host, opened)| claim(r, host, opened),
-            BatchSize::SmallInput,
-        )
-    });
+    out.push(batched(
+        format!("{g}/claim"),
+        move || {
+            let inv = invited(&mut setup_rng);
+            let opened = open(&inv);
+            (inv.host, opened)
+        },
+        move |(host, opened)| claim(&mut r, host, opened),
+    ));
 
-    let r = &mut rng(9);
-    let key = SnapshotKey::generate(r);
-    let mut p = pair(r);
+    let mut r = rng(9);
+    let key = SnapshotKey::generate(&mut r);
+    let mut p = pair(&mut r);
     for i in 0..3 {
-        p.host_to_guest(r, &text(i * 10));
-        p.guest_to_host(r, &text(i * 10));
+        p.host_to_guest(&mut r, &text(i * 10));
+        p.guest_to_host(&mut r, &text(i * 10));
     }
-    g.bench_function("snapshot_save", |b| b.iter(|| p.host.snapshot(r, &key)));
-    let snap = p.host.snapshot(r, &key);
-    g.bench_function("snapshot_load", |b| {
-        b.iter(|| HostSession::from_snapshot(black_box(&snap), &key, 0).expect("load"))
-    });
-
-    g.bench_function("safety_code", |b| {
-        b.iter(|| p.guest.safety_code().long_form());
-    });
-    g.finish();
+    let snap = p.host.snapshot(&mut r, &key);
+    let load_key = key.clone();
+    out.push(iter(format!("{g}/snapshot_load"), move || {
+        HostSession::from_snapshot(black_box(&snap), &load_key, 0).expect("load")
+    }));
+    let Pair { mut host, guest } = p;
+    out.push(iter(format!("{g}/safety_code"), move || guest.safety_code().long_form()));
+    out.push(iter(format!("{g}/snapshot_save"), move || host.snapshot(&mut r, &key)));
+    out
 }

@@ -4,10 +4,9 @@
 
 use std::hint::black_box;
 
-use criterion::{BatchSize, BenchmarkId, Criterion};
 use vodozemac::olm::{Account, InboundCreationResult, OlmMessage, Session, SessionConfig, SessionPickle};
 
-use crate::{PING_PONG_SIZE, SIZES, ids, text};
+use crate::{Bench, PING_PONG_SIZE, SIZES, batched, ids, iter, text};
 
 /// An established Olm session pair: each side has received a message, so both send normal
 /// (not pre-key) messages.
@@ -60,59 +59,50 @@ impl Default for OlmPair {
     }
 }
 
-/// Registers the vodozemac benchmarks.
-pub fn register(c: &mut Criterion) {
-    let mut g = c.benchmark_group(ids::OLM);
+/// The vodozemac benchmarks.
+pub fn benches() -> Vec<Bench> {
+    let g = ids::OLM;
+    let mut out = Vec::new();
     for size in SIZES {
         let msg = text(size);
+        let (mut p, m) = (OlmPair::new(), msg.clone());
+        out.push(iter(format!("{g}/encrypt/{size}"), move || encrypt(&mut p.alice, black_box(&m))));
+        let (OlmPair { mut alice, mut bob }, m) = (OlmPair::new(), msg.clone());
+        out.push(batched(
+            format!("{g}/decrypt/{size}"),
+            move || encrypt(&mut alice, &m),
+            move |wire| decrypt(&mut bob, &wire),
+        ));
         let mut p = OlmPair::new();
-        g.bench_function(BenchmarkId::new("encrypt", size), |b| {
-            b.iter(|| encrypt(&mut p.alice, black_box(&msg)))
-        });
-        let mut p = OlmPair::new();
-        g.bench_function(BenchmarkId::new("decrypt", size), |b| {
-            b.iter_batched(
-                || encrypt(&mut p.alice, &msg),
-                |wire| decrypt(&mut p.bob, &wire),
-                BatchSize::SmallInput,
-            )
-        });
-        let mut p = OlmPair::new();
-        g.bench_function(BenchmarkId::new("steady", size), |b| {
-            b.iter(|| {
-                let wire = encrypt(&mut p.alice, black_box(&msg));
-                decrypt(&mut p.bob, &wire)
-            })
-        });
+        out.push(iter(format!("{g}/steady/{size}"), move || {
+            let wire = encrypt(&mut p.alice, black_box(&msg));
+            decrypt(&mut p.bob, &wire)
+        }));
     }
     let msg = text(PING_PONG_SIZE);
     let mut p = OlmPair::new();
     let mut alice_turn = true;
-    g.bench_function("ping_pong", |b| {
-        b.iter(|| {
-            let got = if alice_turn {
-                let wire = encrypt(&mut p.alice, &msg);
-                decrypt(&mut p.bob, &wire)
-            } else {
-                let wire = encrypt(&mut p.bob, &msg);
-                decrypt(&mut p.alice, &wire)
-            };
-            alice_turn = !alice_turn;
-            got
-        })
-    });
+    out.push(iter(format!("{g}/ping_pong"), move || {
+        let got = if alice_turn {
+            let wire = encrypt(&mut p.alice, &msg);
+            decrypt(&mut p.bob, &wire)
+        } else {
+            let wire = encrypt(&mut p.bob, &msg);
+            decrypt(&mut p.alice, &wire)
+        };
+        alice_turn = !alice_turn;
+        got
+    }));
     let mut p = OlmPair::new();
     for _ in 0..3 {
         decrypt(&mut p.bob, &encrypt(&mut p.alice, "x"));
         decrypt(&mut p.alice, &encrypt(&mut p.bob, "y"));
     }
     let key = [9u8; 32];
-    g.bench_function("snapshot_save", |b| b.iter(|| p.alice.pickle().encrypt(black_box(&key))));
     let pickle = p.alice.pickle().encrypt(&key);
-    g.bench_function("snapshot_load", |b| {
-        b.iter(|| {
-            Session::from_pickle(SessionPickle::from_encrypted(black_box(&pickle), &key).expect("unpickle"))
-        })
-    });
-    g.finish();
+    out.push(iter(format!("{g}/snapshot_save"), move || p.alice.pickle().encrypt(black_box(&key))));
+    out.push(iter(format!("{g}/snapshot_load"), move || {
+        Session::from_pickle(SessionPickle::from_encrypted(black_box(&pickle), &key).expect("unpickle"))
+    }));
+    out
 }

@@ -1,7 +1,7 @@
 //! `cargo run -p guestlink-benches --release --bin report [-- --quick] [--wasm <bindings/wasm>]`:
-//! runs every benchmark
-//! once, in this one process (so ratios between them hold on a busy machine), then prints one
-//! markdown table of medians with their ratios to the floor and to vodozemac, the sizes, and
+//! runs every benchmark in this one process, interleaved round after round (so the ratios
+//! between them hold on a busy machine), then prints one markdown table of medians with their
+//! ratios to the floor and to vodozemac, the sizes, and
 //! the goals met or missed. With `--wasm`, also the `.wasm` size (raw and `gzip -9`) of a built
 //! WASM package and its per-message cost in Node (its own `bench/measure.mjs`).
 #![allow(clippy::expect_used, clippy::panic)]
@@ -11,8 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use criterion::Criterion;
-use guestlink_benches::{PING_PONG_SIZE, SIZES, ids, register, sizes};
+use guestlink_benches::{PING_PONG_SIZE, SIZES, all, ids, sizes};
 
 /// How one row's floor is made of measured floor benchmarks: `(count, floor id)`.
 type Recipe = &'static [(f64, &'static str)];
@@ -57,21 +56,8 @@ const SAFETY_FLOOR: Recipe = &[(1.0, "sha512_170")];
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/guestlink-report");
-    // Stale results must never be read as this run's.
-    let _ = fs::remove_dir_all(&out);
-    let (warm, measure, samples) = if quick { (0.2, 0.5, 20) } else { (0.5, 2.0, 40) };
-    let mut c = Criterion::default()
-        .output_directory(&out)
-        .warm_up_time(Duration::from_secs_f64(warm))
-        .measurement_time(Duration::from_secs_f64(measure))
-        .sample_size(samples)
-        .nresamples(10_000)
-        .without_plots()
-        .with_output_color(false);
-    register(&mut c);
-    c.final_summary();
-    let medians = read_medians(&out);
+    let (batch, rounds) = if quick { (Duration::from_millis(1), 9) } else { (Duration::from_millis(3), 31) };
+    let medians = measure(batch, rounds);
     let m = |group: &str, id: &str| -> Option<f64> { medians.get(&format!("{group}/{id}")).copied() };
 
     let mut rows = Vec::new();
@@ -130,7 +116,9 @@ fn main() {
     println!("{}", machine());
     println!(
         "guestlink uses ChaCha8Rng (rand_chacha 0.10, deterministic); vodozemac uses the OS RNG. \
-         Medians of {samples} samples of {measure} s each benchmark, all in one run."
+         Every benchmark runs once per round, interleaved, in batches of about {} ms; medians of \
+         {rounds} rounds, so all figures (and ratios) share the machine's load.",
+        batch.as_millis()
     );
     println!();
     println!("| operation | guestlink | floor | x floor | vodozemac 0.11 | x vodozemac |");
@@ -317,37 +305,42 @@ fn human(size: usize) -> String {
     if size >= 1024 { format!("{} KiB", size / 1024) } else { format!("{size} B") }
 }
 
-/// Median estimates (ns) of every benchmark under `dir`, keyed `group/function[/param]`.
-fn read_medians(dir: &Path) -> HashMap<String, f64> {
-    let mut out = HashMap::new();
-    let mut stack: Vec<PathBuf> = vec![dir.to_owned()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else { continue };
-        for e in entries.flatten() {
-            let path = e.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.ends_with("new/estimates.json") {
-                let json: serde_json::Value =
-                    serde_json::from_slice(&fs::read(&path).expect("read estimates"))
-                        .expect("estimates json");
-                let median = json
-                    .get("median")
-                    .and_then(|m| m.get("point_estimate"))
-                    .and_then(serde_json::Value::as_f64)
-                    .expect("median");
-                let id = path
-                    .parent()
-                    .and_then(Path::parent)
-                    .and_then(|p| p.strip_prefix(dir).ok())
-                    .expect("bench directory")
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(id, median);
+/// Runs every benchmark in `rounds` interleaved rounds (each one batch of about `batch`) and
+/// returns each one's median time per iteration in nanoseconds, keyed by id.
+fn measure(batch: Duration, rounds: usize) -> HashMap<String, f64> {
+    let mut benches = all();
+    let target = batch.as_secs_f64();
+    // Calibrate: iterations per batch.
+    let counts: Vec<u64> = benches
+        .iter_mut()
+        .map(|b| {
+            let mut n = 1u64;
+            loop {
+                let took = (b.run)(n).as_secs_f64();
+                if took >= target / 4.0 || n >= 1 << 20 {
+                    let per = (took / n as f64).max(1e-9);
+                    break ((target / per).ceil() as u64).clamp(1, 1 << 22);
+                }
+                n *= 2;
             }
+        })
+        .collect();
+    let mut samples: Vec<Vec<f64>> = vec![Vec::with_capacity(rounds); benches.len()];
+    for round in 0..rounds {
+        eprint!("\rround {}/{rounds}", round + 1);
+        for ((b, n), s) in benches.iter_mut().zip(&counts).zip(&mut samples) {
+            s.push((b.run)(*n).as_nanos() as f64 / *n as f64);
         }
     }
-    out
+    eprintln!();
+    benches
+        .iter()
+        .zip(samples)
+        .map(|(b, mut s)| {
+            s.sort_by(f64::total_cmp);
+            (b.id.clone(), s.get(s.len() / 2).copied().unwrap_or(f64::NAN))
+        })
+        .collect()
 }
 
 fn machine() -> String {
