@@ -56,7 +56,8 @@ const SAFETY_FLOOR: Recipe = &[(1.0, "sha512_170")];
 
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
-    let (batch, rounds) = if quick { (Duration::from_millis(1), 9) } else { (Duration::from_millis(3), 31) };
+    // Batches well inside a scheduler time slice, so that few of them are cut by preemption.
+    let (batch, rounds) = if quick { (Duration::from_micros(100), 51) } else { (Duration::from_micros(200), 301) };
     let medians = measure(batch, rounds);
     let m = |group: &str, id: &str| -> Option<f64> { medians.get(&format!("{group}/{id}")).copied() };
 
@@ -116,9 +117,9 @@ fn main() {
     println!("{}", machine());
     println!(
         "guestlink uses ChaCha8Rng (rand_chacha 0.10, deterministic); vodozemac uses the OS RNG. \
-         Every benchmark runs once per round, interleaved, in batches of about {} ms; medians of \
+         Every benchmark runs once per round, interleaved, in batches of about {} µs; medians of \
          {rounds} rounds, so all figures (and ratios) share the machine's load.",
-        batch.as_millis()
+        batch.as_micros()
     );
     println!();
     println!("| operation | guestlink | floor | x floor | vodozemac 0.11 | x vodozemac |");
