@@ -87,8 +87,8 @@ pub(crate) fn hkdf_expand<const N: usize>(prk: &Hkdf<Sha256>, info: &[u8]) -> Ze
 /// `K = HMAC(key, label || salt)`, `N = salt[0..12]` (SPEC §7.3, §10). The cipher is built
 /// where it is used: returned by value it would be copied around (hundreds of bytes of round
 /// and hash keys).
-fn aead_key(key: &[u8; 32], label: &[u8], salt: &[u8; SALT_LEN]) -> Zeroizing<[u8; 32]> {
-    Zeroizing::new(hmac(key, &[label, salt]))
+fn aead_key(key: &[u8; 32], label: &[u8], salt: &[u8; SALT_LEN]) -> Key32 {
+    Key32(hmac(key, &[label, salt]))
 }
 
 fn nonce(salt: &[u8; SALT_LEN]) -> Nonce<Aead> {
@@ -122,7 +122,7 @@ pub(crate) fn seal_tail(
     buf: &mut Vec<u8>,
     start: usize,
 ) -> Result<()> {
-    let cipher = Aead::new(&(*aead_key(key, label, salt)).into());
+    let cipher = Aead::new(&aead_key(key, label, salt).0.into());
     let tail = buf.get_mut(start..).unwrap_or_default();
     match cipher.encrypt_inout_detached(&nonce(salt), ad, tail.into()) {
         Ok(tag) => {
@@ -156,7 +156,7 @@ pub(crate) fn open(
     let split = sealed.len().checked_sub(TAG_LEN).ok_or(err)?;
     let (ct, tag) = sealed.split_at_checked(split).ok_or(err)?;
     let tag = Tag::<Aead>::try_from(tag).map_err(|_| err)?;
-    let cipher = Aead::new(&(*aead_key(key, label, salt)).into());
+    let cipher = Aead::new(&aead_key(key, label, salt).0.into());
     let mut buf = Zeroizing::new(ct.to_vec());
     cipher.decrypt_inout_detached(&nonce(salt), ad, buf.as_mut_slice().into(), &tag).map_err(|_| err)?;
     Ok(buf)
