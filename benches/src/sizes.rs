@@ -92,35 +92,37 @@ pub const SKIPPED_ENTRY_BYTES: usize = core::mem::size_of::<(u32, [u8; 32])>();
 /// Bytes one stored skipped key takes in a snapshot: its counter and key.
 pub const SKIPPED_SNAPSHOT_BYTES: usize = 4 + 32;
 
-/// Skipped-key slots one receiving chain can hold in memory: its `VecDeque` grows by doubling
-/// and never shrinks. A chain only grows while it is the newest; it then holds at most
-/// `MAX_SKIPPED_KEYS` keys (eviction runs after every message) and one message adds at most
-/// `MAX_MESSAGE_GAP`, so a growth is asked for at most 2000 slots: the next power of two.
-pub const CHAIN_SLOTS: usize = (MAX_SKIPPED_KEYS + MAX_MESSAGE_GAP as usize).next_power_of_two();
+/// Spare skipped-key slots a chain may keep beyond twice the keys it holds (guestlink's
+/// `ratchet::SLACK`): after every message, a chain has at most `2 x keys + SLACK` slots.
+pub const SLACK: usize = 16;
 
 /// The worst-case memory that the limits allow, in bytes, as lines of text.
 pub fn memory_bound() -> Vec<String> {
     let live = MAX_SKIPPED_KEYS * SKIPPED_ENTRY_BYTES;
-    let slots = MAX_RECEIVING_CHAINS * CHAIN_SLOTS * SKIPPED_ENTRY_BYTES;
-    let transient = 2 * MAX_MESSAGE_GAP as usize * SKIPPED_ENTRY_BYTES;
+    let slots = 2 * MAX_SKIPPED_KEYS + MAX_RECEIVING_CHAINS * SLACK;
+    let resting = slots * SKIPPED_ENTRY_BYTES;
+    let gap = MAX_MESSAGE_GAP as usize;
+    // One decryption: the plan's new keys (closing chain + new chain), and the newest chain
+    // moved to storage for its held keys plus one message's gap while the old storage lives.
+    let transient = (2 * gap + MAX_SKIPPED_KEYS + gap) * SKIPPED_ENTRY_BYTES;
     vec![
         format!(
             "live skipped keys: MAX_SKIPPED_KEYS ({MAX_SKIPPED_KEYS}) x {SKIPPED_ENTRY_BYTES} B = {live} B \
              (the snapshot at the cap above holds exactly these)"
         ),
         format!(
-            "allocated for them, worst case: MAX_RECEIVING_CHAINS ({MAX_RECEIVING_CHAINS}) chains x \
-             {CHAIN_SLOTS} slots x {SKIPPED_ENTRY_BYTES} B = {slots} B, because a chain's storage keeps \
-             its high-water capacity after eviction"
+            "allocated between messages: at most 2 x MAX_SKIPPED_KEYS + MAX_RECEIVING_CHAINS \
+             ({MAX_RECEIVING_CHAINS}) x {SLACK} = {slots} slots x {SKIPPED_ENTRY_BYTES} B = {resting} B"
         ),
         format!(
-            "while one message is decrypted: up to 2 x MAX_MESSAGE_GAP ({MAX_MESSAGE_GAP}) new keys \
-             (closing the old chain, opening the new one) = {transient} B more, freed or kept as above"
+            "during one decryption, on top: up to 2 x MAX_MESSAGE_GAP ({MAX_MESSAGE_GAP}) newly derived \
+             keys and one chain's storage regrown to {} slots = {transient} B",
+            MAX_SKIPPED_KEYS + gap
         ),
         format!(
-            "worst case per session: {} B (about {} KiB) plus under 1 KiB of fixed state",
-            slots + transient,
-            (slots + transient) / 1024
+            "worst case per session: {resting} B at rest, {} B at the peak of one decryption, \
+             plus under 1 KiB of fixed state",
+            resting + transient
         ),
     ]
 }

@@ -57,7 +57,8 @@ const SAFETY_FLOOR: Recipe = &[(1.0, "sha512_170")];
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
     // Batches well inside a scheduler time slice, so that few of them are cut by preemption.
-    let (batch, rounds) = if quick { (Duration::from_micros(100), 51) } else { (Duration::from_micros(200), 301) };
+    let (batch, rounds) =
+        if quick { (Duration::from_micros(100), 51) } else { (Duration::from_micros(200), 301) };
     let medians = measure(batch, rounds);
     let m = |group: &str, id: &str| -> Option<f64> { medians.get(&format!("{group}/{id}")).copied() };
 
