@@ -123,6 +123,10 @@ fn main() {
         batch.as_micros()
     );
     println!();
+    println!(
+        "`x floor` and `x vodozemac` are guestlink's time divided by theirs (below 1: guestlink is faster)."
+    );
+    println!();
     println!("| operation | guestlink | floor | x floor | vodozemac 0.11 | x vodozemac |");
     println!("|---|---:|---:|---:|---:|---:|");
     let mut notes = Vec::new();
