@@ -1,8 +1,9 @@
 //! The key schedule (SPEC §7) and the AEAD wrapper shared by messages and snapshots.
 
-use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::AeadInOut;
-use aes_gcm::aead::{Nonce, Tag};
+use aes_gcm::AesGcm;
+use aes_gcm::aead::consts::U12;
+use aes_gcm::aead::{AeadInOut, Nonce, Tag};
+use aes_gcm::aes::Aes256Enc;
 use alloc::vec::Vec;
 use hkdf::Hkdf;
 use hmac::{Hmac, KeyInit, Mac};
@@ -14,6 +15,11 @@ use crate::keys::Key32;
 use crate::labels;
 
 type HmacSha256 = Hmac<Sha256>;
+
+/// AES-256-GCM on the encryption-only key schedule: GCM never runs AES backwards, so the
+/// decryption round keys that `Aes256Gcm` also expands (and carries around) are skipped. The
+/// output is the same AES-256-GCM.
+type Aead = AesGcm<Aes256Enc, U12>;
 
 /// AES-GCM tag length.
 pub(crate) const TAG_LEN: usize = 16;
@@ -78,16 +84,20 @@ pub(crate) fn hkdf_expand<const N: usize>(prk: &Hkdf<Sha256>, info: &[u8]) -> Ze
     out
 }
 
-/// `K = HMAC(key, label || salt)`, `N = salt[0..12]` (SPEC §7.3, §10).
-fn aead_for(key: &[u8; 32], label: &[u8], salt: &[u8; SALT_LEN]) -> (Aes256Gcm, Nonce<Aes256Gcm>) {
-    let k = Zeroizing::new(hmac(key, &[label, salt]));
-    let cipher = Aes256Gcm::new(&(*k).into());
-    let mut nonce = [0u8; 12];
-    nonce.copy_from_slice(salt.get(..12).unwrap_or(&[0u8; 12]));
-    (cipher, nonce.into())
+/// `K = HMAC(key, label || salt)`, `N = salt[0..12]` (SPEC §7.3, §10). The cipher is built
+/// where it is used: returned by value it would be copied around (hundreds of bytes of round
+/// and hash keys).
+fn aead_key(key: &[u8; 32], label: &[u8], salt: &[u8; SALT_LEN]) -> Key32 {
+    Key32(hmac(key, &[label, salt]))
 }
 
-/// Encrypts `plaintext` in place and appends the tag to `out` after the ciphertext.
+fn nonce(salt: &[u8; SALT_LEN]) -> Nonce<Aead> {
+    let mut nonce = [0u8; 12];
+    nonce.copy_from_slice(salt.get(..12).unwrap_or(&[0u8; 12]));
+    nonce.into()
+}
+
+/// Appends `plaintext` to `out`, encrypts it there and appends the tag.
 pub(crate) fn seal_into(
     key: &[u8; 32],
     label: &[u8],
@@ -96,14 +106,42 @@ pub(crate) fn seal_into(
     plaintext: &[u8],
     out: &mut Vec<u8>,
 ) {
-    let (cipher, nonce) = aead_for(key, label, salt);
     let start = out.len();
     out.extend_from_slice(plaintext);
-    let buf = out.get_mut(start..).unwrap_or_default();
-    // AES-GCM only fails for inputs over 64 GiB; our maximum envelope is far below.
-    if let Ok(tag) = cipher.encrypt_inout_detached(&nonce, ad, buf.into()) {
-        out.extend_from_slice(&tag);
+    // AES-GCM only fails for inputs over 64 GiB; snapshots are far below.
+    let _ = seal_tail(key, label, salt, ad, out, start);
+}
+
+/// Encrypts `buf[start..]` in place and appends the tag. On the (unreachable: over 64 GiB)
+/// failure, the plaintext is wiped and cut off.
+pub(crate) fn seal_tail(
+    key: &[u8; 32],
+    label: &[u8],
+    salt: &[u8; SALT_LEN],
+    ad: &[u8],
+    buf: &mut Vec<u8>,
+    start: usize,
+) -> Result<()> {
+    let cipher = Aead::new(&aead_key(key, label, salt).0.into());
+    let tail = buf.get_mut(start..).unwrap_or_default();
+    match cipher.encrypt_inout_detached(&nonce(salt), ad, tail.into()) {
+        Ok(tag) => {
+            buf.extend_from_slice(&tag);
+            Ok(())
+        }
+        Err(_) => {
+            tail_zeroize(buf, start);
+            Err(Error::PlaintextTooLarge)
+        }
     }
+}
+
+fn tail_zeroize(buf: &mut Vec<u8>, start: usize) {
+    use zeroize::Zeroize;
+    if let Some(tail) = buf.get_mut(start..) {
+        tail.zeroize();
+    }
+    buf.truncate(start);
 }
 
 /// Decrypts `ciphertext || tag`; the plaintext buffer zeroizes on drop.
@@ -117,9 +155,9 @@ pub(crate) fn open(
 ) -> Result<Zeroizing<Vec<u8>>> {
     let split = sealed.len().checked_sub(TAG_LEN).ok_or(err)?;
     let (ct, tag) = sealed.split_at_checked(split).ok_or(err)?;
-    let tag = Tag::<Aes256Gcm>::try_from(tag).map_err(|_| err)?;
-    let (cipher, nonce) = aead_for(key, label, salt);
+    let tag = Tag::<Aead>::try_from(tag).map_err(|_| err)?;
+    let cipher = Aead::new(&aead_key(key, label, salt).0.into());
     let mut buf = Zeroizing::new(ct.to_vec());
-    cipher.decrypt_inout_detached(&nonce, ad, buf.as_mut_slice().into(), &tag).map_err(|_| err)?;
+    cipher.decrypt_inout_detached(&nonce(salt), ad, buf.as_mut_slice().into(), &tag).map_err(|_| err)?;
     Ok(buf)
 }

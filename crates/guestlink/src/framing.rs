@@ -262,36 +262,66 @@ pub const fn padded_len(len: usize) -> usize {
     if len <= MIN_PADDED_LEN { MIN_PADDED_LEN } else { padme(len) }
 }
 
-/// `type || body || 0x80 || 0x00...` to [`padded_len`].
-pub(crate) fn pad(content_type: ContentType, body: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    if body.len() > MAX_BODY_LEN {
-        return Err(Error::PlaintextTooLarge);
-    }
-    let unpadded = body.len() + 2;
-    let total = padded_len(unpadded);
-    let mut out = Zeroizing::new(Vec::with_capacity(total));
+/// Refuses a body longer than [`MAX_BODY_LEN`]; checked before any state changes.
+pub(crate) fn check_body_len(body: &[u8]) -> Result<()> {
+    if body.len() > MAX_BODY_LEN { Err(Error::PlaintextTooLarge) } else { Ok(()) }
+}
+
+/// Appends `type || body || 0x80 || 0x00...`, [`padded_len`] bytes in all, to `out`: the
+/// envelope itself, where the plaintext is then encrypted in place (no separate plaintext buffer).
+pub(crate) fn pad_into(out: &mut Vec<u8>, content_type: ContentType, body: &[u8]) -> Result<()> {
+    check_body_len(body)?;
+    let total = padded_len(body.len() + 2);
+    let start = out.len();
+    out.reserve(total);
     out.push(content_type as u8);
     out.extend_from_slice(body);
     out.push(0x80);
-    out.resize(total, 0);
-    Ok(out)
+    out.resize(start + total, 0);
+    Ok(())
 }
 
-/// Removes and checks the padding, then the content type and UTF-8 (SPEC §6.4).
-pub(crate) fn unpad(padded: &[u8]) -> Result<Content> {
-    let end = padded.iter().rposition(|&b| b != 0).ok_or(Error::InvalidContent)?;
-    let (content, marker) = padded.split_at_checked(end).ok_or(Error::InvalidContent)?;
-    if marker.first() != Some(&0x80) || padded_len(end + 1) != padded.len() || end > MAX_BODY_LEN + 1 {
+/// The index of the last non-zero byte. Padding is mostly zeros: they are skipped eight at a
+/// time (the padding length is not secret: it follows from the envelope length).
+fn last_nonzero(bytes: &[u8]) -> Option<usize> {
+    let mut end = bytes.len();
+    while let Some(word) = end.checked_sub(8).and_then(|start| bytes.get(start..end)) {
+        if word.iter().any(|&b| b != 0) {
+            break;
+        }
+        end -= 8;
+    }
+    bytes.get(..end)?.iter().rposition(|&b| b != 0)
+}
+
+/// Removes and checks the padding, then the content type and UTF-8 (SPEC §6.4). A text takes
+/// over the decrypted buffer (no copy); on any error the buffer is zeroized.
+pub(crate) fn unpad(mut padded: Zeroizing<Vec<u8>>) -> Result<Content> {
+    let end = last_nonzero(&padded).ok_or(Error::InvalidContent)?;
+    if padded.get(end) != Some(&0x80)
+        || padded_len(end + 1) != padded.len()
+        || end == 0
+        || end > MAX_BODY_LEN + 1
+    {
         return Err(Error::InvalidContent);
     }
-    let (ty, body) = content.split_first().ok_or(Error::InvalidContent)?;
-    match *ty {
-        t if t == ContentType::Text as u8 => core::str::from_utf8(body)
-            .map(|s| Content::Text(String::from(s)))
-            .map_err(|_| Error::InvalidContent),
-        t if t == ContentType::Join as u8 && body.is_empty() => Ok(Content::Join),
-        t if t == ContentType::Confirm as u8 && body.is_empty() => Ok(Content::Confirm),
-        t if t == ContentType::End as u8 && body.is_empty() => Ok(Content::End),
+    let ty = padded.first().copied().ok_or(Error::InvalidContent)?;
+    let empty = end == 1;
+    match ty {
+        t if t == ContentType::Text as u8 => {
+            let mut text = core::mem::take(&mut *padded);
+            // Nothing is left to wipe: skip the wrapper's (empty) zeroization.
+            core::mem::forget(padded);
+            text.truncate(end);
+            text.remove(0);
+            String::from_utf8(text).map(Content::Text).map_err(|e| {
+                drop(Zeroizing::new(e.into_bytes()));
+                Error::InvalidContent
+            })
+        }
+        t if t == ContentType::Join as u8 && empty => Ok(Content::Join),
+        t if t == ContentType::Confirm as u8 && empty => Ok(Content::Confirm),
+        t if t == ContentType::End as u8 && empty => Ok(Content::End),
         _ => Err(Error::InvalidContent),
     }
 }
@@ -324,23 +354,52 @@ mod tests {
         }
     }
 
+    fn pad(content_type: ContentType, body: &[u8]) -> Result<Vec<u8>> {
+        let mut out = alloc::vec::Vec::new();
+        pad_into(&mut out, content_type, body)?;
+        Ok(out)
+    }
+
+    fn unpad_slice(padded: &[u8]) -> Result<Content> {
+        unpad(Zeroizing::new(padded.to_vec()))
+    }
+
+    #[test]
+    fn pad_into_appends_after_existing_bytes() {
+        let mut out = alloc::vec![0xaa; 3];
+        pad_into(&mut out, ContentType::Text, b"hi").unwrap();
+        assert_eq!(out.len(), 3 + 64);
+        assert_eq!(&out[..7], &[0xaa, 0xaa, 0xaa, 0x01, b'h', b'i', 0x80]);
+        assert!(out[7..].iter().all(|&b| b == 0));
+        assert_eq!(unpad_slice(&out[3..]).unwrap(), Content::Text("hi".into()));
+        let confirm = pad(ContentType::Confirm, &[]).unwrap();
+        assert_eq!(unpad_slice(&confirm).unwrap(), Content::Confirm);
+        let mut long_confirm = confirm.clone();
+        long_confirm.insert(1, 0x00);
+        long_confirm.pop();
+        assert_eq!(unpad_slice(&long_confirm), Err(Error::InvalidContent), "control content with a body");
+        let mut only_marker = alloc::vec![0u8; 64];
+        only_marker[0] = 0x80;
+        assert_eq!(unpad_slice(&only_marker), Err(Error::InvalidContent), "no content type");
+    }
+
     #[test]
     fn pad_round_trip_and_strictness() {
         let padded = pad(ContentType::Text, b"hello").unwrap();
         assert_eq!(padded.len(), 64);
-        assert_eq!(unpad(&padded).unwrap(), Content::Text("hello".into()));
+        assert_eq!(unpad_slice(&padded).unwrap(), Content::Text("hello".into()));
         let mut extra = padded.to_vec();
         extra.push(0);
-        assert_eq!(unpad(&extra), Err(Error::InvalidContent), "non-canonical padding");
+        assert_eq!(unpad_slice(&extra), Err(Error::InvalidContent), "non-canonical padding");
         let mut bad_marker = padded.to_vec();
         bad_marker[6] = 0x81;
-        assert_eq!(unpad(&bad_marker), Err(Error::InvalidContent));
+        assert_eq!(unpad_slice(&bad_marker), Err(Error::InvalidContent));
         let invalid_utf8 = pad(ContentType::Text, &[0xff, 0xfe]).unwrap();
-        assert_eq!(unpad(&invalid_utf8), Err(Error::InvalidContent));
+        assert_eq!(unpad_slice(&invalid_utf8), Err(Error::InvalidContent));
         let mut unknown = padded.to_vec();
         unknown[0] = 0x09;
-        assert_eq!(unpad(&unknown), Err(Error::InvalidContent));
-        assert_eq!(unpad(&[0u8; 64]), Err(Error::InvalidContent));
+        assert_eq!(unpad_slice(&unknown), Err(Error::InvalidContent));
+        assert_eq!(unpad_slice(&[0u8; 64]), Err(Error::InvalidContent));
         assert_eq!(
             pad(ContentType::Text, &alloc::vec![b'a'; MAX_BODY_LEN + 1]).err(),
             Some(Error::PlaintextTooLarge)

@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use ed25519_dalek::SigningKey;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
@@ -44,6 +44,8 @@ struct Invite {
     mailbox_id: MailboxId,
     host_identity: IdentityPublicKey,
     invite_key: [u8; 32],
+    /// `invite_key`, parsed once (it checks every pre-claim message and record).
+    invite_vk: VerifyingKey,
     record_hash: [u8; 32],
     revoked: bool,
 }
@@ -60,8 +62,15 @@ impl Invite {
         let host_identity =
             IdentityPublicKey::from_bytes(&r.array()?).map_err(|_| Error::SnapshotMalformed)?;
         let invite_key: [u8; 32] = r.array()?;
-        ed25519_public(&invite_key).map_err(|_| Error::SnapshotMalformed)?;
-        Ok(Invite { mailbox_id, host_identity, invite_key, record_hash: r.array()?, revoked: r.flag()? })
+        let invite_vk = ed25519_public(&invite_key).map_err(|_| Error::SnapshotMalformed)?;
+        Ok(Invite {
+            mailbox_id,
+            host_identity,
+            invite_key,
+            invite_vk,
+            record_hash: r.array()?,
+            revoked: r.flag()?,
+        })
     }
 
     /// Verifies a pre-claim envelope's signature and decrypts it (SPEC §12.2 step "pre-claim").
@@ -70,7 +79,7 @@ impl Invite {
         ratchet: &Ratchet,
         parsed: &ParsedMessage<'_>,
     ) -> Result<(crate::ratchet::Plan, String)> {
-        verify_pre_claim_signature(&ed25519_public(&self.invite_key)?, &self.record_hash, parsed)?;
+        verify_pre_claim_signature(&self.invite_vk, &self.record_hash, parsed)?;
         if !ratchet.is_pre_claim_chain(&parsed.header.ratchet) {
             return Err(Error::InvalidCounter);
         }
@@ -82,12 +91,11 @@ impl Invite {
     }
 
     fn check_claimed(&self, bytes: &[u8]) -> Result<crate::ClaimedRecord> {
-        parse_claimed(&ed25519_public(&self.invite_key)?, &self.mailbox_id, &self.record_hash, bytes)
+        parse_claimed(&self.invite_vk, &self.mailbox_id, &self.record_hash, bytes)
     }
 
     fn apply_revocation(&mut self, bytes: &[u8]) -> Result<u64> {
-        let at =
-            parse_revocation(&ed25519_public(&self.invite_key)?, &self.mailbox_id, &self.record_hash, bytes)?;
+        let at = parse_revocation(&self.invite_vk, &self.mailbox_id, &self.record_hash, bytes)?;
         self.revoked = true;
         Ok(at)
     }
@@ -119,6 +127,7 @@ impl InviteLink {
                 mailbox_id: rec.mailbox_id,
                 host_identity: rec.host_identity,
                 invite_key: rec.invite_key,
+                invite_vk: rec.invite_vk,
                 record_hash: rec.hash,
                 revoked: false,
             },

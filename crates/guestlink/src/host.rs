@@ -6,6 +6,7 @@ use core::fmt;
 
 use ed25519_dalek::SigningKey;
 use rand_core::CryptoRng;
+use x25519_dalek::StaticSecret;
 use zeroize::Zeroizing;
 
 use crate::codec::Put;
@@ -158,7 +159,9 @@ pub struct CreatedInvite {
 #[derive(Clone)]
 struct ClaimVerifier {
     root: Key32,
-    ours: RatchetKeyPair,
+    /// The pre-claim ratchet secret. Only its DH is ever needed, so its public key is not kept
+    /// (and loading a snapshot does not spend a base-point multiplication on it).
+    ours: StaticSecret,
 }
 
 #[derive(Clone)]
@@ -416,7 +419,8 @@ impl HostSession {
             Content::Join => None,
             _ => return Err(Error::InvalidContent),
         };
-        let verifier = ClaimVerifier { root: self.ratchet.root.clone(), ours: self.ratchet.ours.clone() };
+        let verifier =
+            ClaimVerifier { root: self.ratchet.root.clone(), ours: self.ratchet.ours.secret.clone() };
         // Build the whole next state, confirmation included, before replacing anything.
         let mut next = self.ratchet.clone();
         next.commit(plan);
@@ -453,7 +457,8 @@ impl HostSession {
     ) -> Error {
         let mut chains = alloc::collections::VecDeque::with_capacity(1);
         chains.push_back(RecvChain::closed([0u8; 32]));
-        let before = Ratchet { root: v.root.clone(), ours: v.ours.clone(), sending: None, pn: 0, chains };
+        let ours = RatchetKeyPair::from_secret(v.ours.clone());
+        let before = Ratchet { root: v.root.clone(), ours, sending: None, pn: 0, chains };
         let sid = session_id(&self.record_hash, claim_key, guest_mailbox);
         match open(&before, parsed, Direction::GuestToHost, &sid) {
             Ok(_) => Error::CompetingClaim,
@@ -510,7 +515,7 @@ impl HostSession {
                     Some(v) => {
                         out.put_u8(1);
                         out.put(&v.root.0);
-                        out.put(v.ours.secret.as_bytes());
+                        out.put(v.ours.as_bytes());
                     }
                 }
             }
@@ -539,7 +544,7 @@ impl HostSession {
                 return Err(Error::SnapshotMalformed);
             }
             let verifier = if r.flag()? {
-                Some(ClaimVerifier { root: read_key(&mut r)?, ours: snapshot::read_keypair(&mut r)? })
+                Some(ClaimVerifier { root: read_key(&mut r)?, ours: snapshot::read_secret(&mut r)? })
             } else {
                 None
             };

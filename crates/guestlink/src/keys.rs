@@ -101,10 +101,22 @@ impl MailboxPublicKey {
 /// point and not be of small order (SPEC §3.2).
 pub(crate) fn ed25519_public(bytes: &[u8; 32]) -> Result<VerifyingKey> {
     let key = VerifyingKey::from_bytes(bytes).map_err(|_| Error::InvalidKey)?;
-    if key.is_weak() || key.to_edwards().compress().to_bytes() != *bytes {
+    if key.is_weak() || !ed25519_y_canonical(bytes) {
         return Err(Error::InvalidKey);
     }
     Ok(key)
+}
+
+/// For a point that decompressed and is not of small order, "the encoding is canonical" (it
+/// equals the re-compressed point) is exactly "y < p": the sign bit can only disagree with the
+/// re-compressed one when x = 0, that is y = 1 or y = -1, both of small order. Comparing bytes
+/// spares re-compressing the point (a field inversion) for each key checked.
+fn ed25519_y_canonical(bytes: &[u8; 32]) -> bool {
+    let mut y = *bytes;
+    if let Some(top) = y.last_mut() {
+        *top &= 0x7f;
+    }
+    x25519_canonical(&y)
 }
 
 /// Verifies `signature` by `key` over `context || parts...` with strict Ed25519 (SPEC §3.2).
@@ -205,8 +217,24 @@ impl fmt::Debug for RatchetKeyPair {
 }
 
 /// A 32-byte secret (root, chain or message key); zeroized on drop, redacted in Debug.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+#[derive(Clone)]
 pub(crate) struct Key32(pub(crate) [u8; 32]);
+
+impl Zeroize for Key32 {
+    fn zeroize(&mut self) {
+        // As a slice: one bulk fill behind an optimisation barrier, where the array impl makes
+        // 32 single-byte volatile writes (several keys die per message).
+        self.0.as_mut_slice().zeroize();
+    }
+}
+
+impl Drop for Key32 {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Key32 {}
 
 impl fmt::Debug for Key32 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -290,6 +318,49 @@ mod tests {
         assert_eq!(IdentityPublicKey::from_bytes(&noncanonical), Err(Error::InvalidKey));
         let good = SigningKey::from_bytes(&[3u8; 32]).verifying_key().to_bytes();
         assert!(IdentityPublicKey::from_bytes(&good).is_ok());
+    }
+
+    #[test]
+    fn y_canonical_matches_recompression() {
+        // Every y near p and near 0, with both sign bits, plus real keys: the byte check and
+        // the re-compression check agree on every key that decompresses and is not weak.
+        let mut cases = alloc::vec::Vec::new();
+        for low in 0u8..=40 {
+            for sign in [0u8, 0x80] {
+                let mut near_p = [0xffu8; 32];
+                near_p[0] = 0xedu8.wrapping_add(low).wrapping_sub(20);
+                near_p[31] = 0x7f | sign;
+                cases.push(near_p);
+                let mut near_zero = [0u8; 32];
+                near_zero[0] = low;
+                near_zero[31] = sign;
+                cases.push(near_zero);
+            }
+        }
+        for seed in 0u8..16 {
+            let mut k = SigningKey::from_bytes(&[seed; 32]).verifying_key().to_bytes();
+            cases.push(k);
+            k[31] ^= 0x80;
+            cases.push(k);
+        }
+        let mut checked = 0;
+        for bytes in cases {
+            let Ok(key) = VerifyingKey::from_bytes(&bytes) else { continue };
+            if key.is_weak() {
+                continue;
+            }
+            let recompressed = key.to_edwards().compress().to_bytes() == bytes;
+            assert_eq!(ed25519_y_canonical(&bytes), recompressed, "{bytes:02x?}");
+            checked += 1;
+        }
+        assert!(checked > 20, "only {checked} keys decompressed");
+    }
+
+    #[test]
+    fn key32_zeroize_clears_every_byte() {
+        let mut k = Key32([0xcd; 32]);
+        k.zeroize();
+        assert_eq!(k.0, [0u8; 32]);
     }
 
     #[test]

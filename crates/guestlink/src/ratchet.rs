@@ -73,16 +73,53 @@ pub(crate) enum Plan {
     Step { close_skipped: Vec<(u32, Key32)>, close_end: u32, root: Key32, chain: RecvChain },
 }
 
-/// Derives the keys from `from` up to (excluding) `to`, returning them and the chain key at `to`.
-fn skip(mut key: Key32, from: u32, to: u32) -> (Key32, Vec<(u32, Key32)>) {
-    let count = to.saturating_sub(from) as usize;
-    let mut keys = Vec::with_capacity(count);
-    for n in from..to {
-        let (mk, next) = chain_step(&key);
-        keys.push((n, mk));
-        key = next;
+/// The message keys from `from` up to (excluding) `to` of the chain whose key at `from` is `key`.
+fn skip(key: &Key32, from: u32, to: u32) -> Vec<(u32, Key32)> {
+    skip_then_step(key, from, to).2
+}
+
+/// Skips from `from` to `to` (storing the keys in between), then takes the step at `to`:
+/// returns the message key at `to`, the chain key after it, and the skipped keys. The steady
+/// case (`from == to`) is a single chain step, with no copy of the chain key and no allocation.
+fn skip_then_step(key: &Key32, from: u32, to: u32) -> (Key32, Key32, Vec<(u32, Key32)>) {
+    let (mut mk, mut ck) = chain_step(key);
+    let mut keys = Vec::new();
+    if to > from {
+        keys.reserve_exact(to.saturating_sub(from) as usize);
+        for n in from..to {
+            let (next_mk, next_ck) = chain_step(&ck);
+            keys.push((n, core::mem::replace(&mut mk, next_mk)));
+            ck = next_ck;
+        }
     }
-    (key, keys)
+    (mk, ck, keys)
+}
+
+/// Spare skipped-key slots a chain may keep beyond twice the keys it holds.
+const SLACK: usize = 16;
+
+/// Moves `keys` into fresh storage of `capacity` slots (at least their number). The keys are
+/// copied and the old ones dropped, which wipes the old storage: letting the collection move
+/// them by reallocating would leave copies of message keys in freed memory.
+fn rehome(keys: &mut VecDeque<(u32, Key32)>, capacity: usize) {
+    let mut fresh = VecDeque::with_capacity(capacity.max(keys.len()));
+    fresh.extend(keys.iter().map(|(n, k)| (*n, k.clone())));
+    *keys = fresh;
+}
+
+/// Appends `more` (consumed, its keys wiped) without the collection reallocating by itself:
+/// storage grows by doubling, up to what one chain can need (`MAX_SKIPPED_KEYS` held plus
+/// `MAX_MESSAGE_GAP` added by one message).
+fn append(keys: &mut VecDeque<(u32, Key32)>, more: Vec<(u32, Key32)>) {
+    if more.is_empty() {
+        return;
+    }
+    let needed = keys.len() + more.len();
+    if needed > keys.capacity() {
+        let cap = MAX_SKIPPED_KEYS + MAX_MESSAGE_GAP as usize;
+        rehome(keys, keys.capacity().saturating_mul(2).min(cap).max(needed));
+    }
+    keys.extend(more.iter().map(|(n, k)| (*n, k.clone())));
 }
 
 impl Ratchet {
@@ -145,8 +182,7 @@ impl Ratchet {
             if n - chain.next > MAX_MESSAGE_GAP {
                 return Err(Error::GapTooLarge);
             }
-            let (at_n, skipped) = skip(key.clone(), chain.next, n);
-            let (mk, key) = chain_step(&at_n);
+            let (mk, key, skipped) = skip_then_step(key, chain.next, n);
             let next = n.checked_add(1).ok_or(Error::InvalidCounter)?;
             return Ok((mk, Plan::Advance { key, next, skipped }));
         }
@@ -164,12 +200,11 @@ impl Ratchet {
         let next = n.checked_add(1).ok_or(Error::InvalidCounter)?;
         let shared = dh(&self.ours.secret, ratchet)?;
         let (close_skipped, close_end) = match &current.key {
-            Some(key) => (skip(key.clone(), current.next, pn).1, pn),
+            Some(key) => (skip(key, current.next, pn), pn),
             None => (Vec::new(), current.next),
         };
         let (root, chain_key) = root_step(&self.root, &shared);
-        let (at_n, skipped) = skip(chain_key, 0, n);
-        let (mk, key) = chain_step(&at_n);
+        let (mk, key, skipped) = skip_then_step(&chain_key, 0, n);
         let chain =
             RecvChain { ratchet: *ratchet, key: Some(key), next, pre_claim: false, skipped: skipped.into() };
         Ok((mk, Plan::Step { close_skipped, close_end, root, chain }))
@@ -187,14 +222,14 @@ impl Ratchet {
                 if let Some(c) = self.chains.back_mut() {
                     c.key = Some(key);
                     c.next = next;
-                    c.skipped.extend(skipped);
+                    append(&mut c.skipped, skipped);
                 }
             }
             Plan::Step { close_skipped, close_end, root, chain } => {
                 if let Some(c) = self.chains.back_mut() {
                     c.key = None;
                     c.next = close_end;
-                    c.skipped.extend(close_skipped);
+                    append(&mut c.skipped, close_skipped);
                 }
                 self.chains.push_back(chain);
                 while self.chains.len() > MAX_RECEIVING_CHAINS {
@@ -207,6 +242,15 @@ impl Ratchet {
             }
         }
         self.evict();
+        // Storage follows what is held, not a past high-water mark: after every message each
+        // chain has at most 2 x its keys + SLACK slots, so a session at the limits keeps at
+        // most 2 x MAX_SKIPPED_KEYS + MAX_RECEIVING_CHAINS x SLACK slots allocated.
+        for c in self.chains.iter_mut() {
+            let held = c.skipped.len();
+            if c.skipped.capacity() > 2 * held + SLACK {
+                rehome(&mut c.skipped, held);
+            }
+        }
     }
 
     /// Total stored skipped keys.
@@ -225,5 +269,61 @@ impl Ratchet {
             chain.skipped.drain(..drop);
             excess -= drop;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use x25519_dalek::{PublicKey, StaticSecret};
+
+    fn check_storage(r: &Ratchet) {
+        assert!(r.skipped_count() <= MAX_SKIPPED_KEYS);
+        for c in &r.chains {
+            assert!(
+                c.skipped.capacity() <= 2 * c.skipped.len() + SLACK,
+                "{} slots for {} keys",
+                c.skipped.capacity(),
+                c.skipped.len()
+            );
+        }
+    }
+
+    fn accept(r: &mut Ratchet, ratchet: &[u8; 32], pn: u32, n: u32) {
+        let (_, plan) = r.plan(ratchet, pn, n).unwrap();
+        r.commit(plan);
+        check_storage(r);
+    }
+
+    #[test]
+    fn skipped_key_storage_follows_the_keys_held() {
+        let ours = RatchetKeyPair::from_secret(StaticSecret::from([1u8; 32]));
+        let peer = |i: u8| PublicKey::from(&StaticSecret::from([i + 10; 32])).to_bytes();
+        let mut chains = VecDeque::new();
+        chains.push_back(RecvChain::open(peer(0), Key32([2; 32]), false));
+        let mut r = Ratchet { root: Key32([3; 32]), ours, sending: None, pn: 0, chains };
+        // Maximal gaps on one chain: it holds the cap, never more than twice its keys in slots.
+        let mut next = 0;
+        for _ in 0..3 {
+            next += MAX_MESSAGE_GAP;
+            accept(&mut r, &peer(0), 0, next);
+        }
+        assert_eq!(r.skipped_count(), MAX_SKIPPED_KEYS);
+        // New chains, each closing the last with a maximal gap and skipping a maximal gap.
+        let mut pn = next + 1;
+        for i in 1..=6u8 {
+            accept(&mut r, &peer(i), pn + MAX_MESSAGE_GAP, MAX_MESSAGE_GAP);
+            pn = MAX_MESSAGE_GAP + 1;
+        }
+        assert_eq!(r.chains.len(), MAX_RECEIVING_CHAINS);
+        // Use up the stored keys one by one: storage shrinks along.
+        let last = peer(6);
+        for n in 0..MAX_MESSAGE_GAP {
+            if r.chains.back().is_some_and(|c| c.skipped.iter().any(|(k, _)| *k == n)) {
+                accept(&mut r, &last, 0, n);
+            }
+        }
+        let total: usize = r.chains.iter().map(|c| c.skipped.capacity()).sum();
+        assert!(total <= 2 * r.skipped_count() + MAX_RECEIVING_CHAINS * SLACK, "{total} slots");
     }
 }

@@ -75,6 +75,8 @@ pub struct InviteRecord {
     pub(crate) mailbox_id: MailboxId,
     pub(crate) host_identity: IdentityPublicKey,
     pub(crate) invite_key: [u8; 32],
+    /// `invite_key`, parsed once.
+    pub(crate) invite_vk: VerifyingKey,
     pub(crate) host_mailbox: MailboxPublicKey,
     pub(crate) link_mailbox: MailboxPublicKey,
     pub(crate) guest_initial: [u8; 32],
@@ -103,9 +105,11 @@ impl InviteRecord {
         if r.u8()? != SUITE {
             return Err(Error::VersionUnsupported);
         }
-        let host_identity = IdentityPublicKey::from_bytes(&r.array()?)?;
+        let identity_bytes: [u8; 32] = r.array()?;
+        let identity = ed25519_public(&identity_bytes)?;
+        let host_identity = IdentityPublicKey(identity_bytes);
         let invite_key: [u8; 32] = r.array()?;
-        ed25519_public(&invite_key)?;
+        let invite_vk = ed25519_public(&invite_key)?;
         let host_mailbox = MailboxPublicKey::from_bytes(&r.array()?)?;
         let link_mailbox = MailboxPublicKey::from_bytes(&r.array()?)?;
         let guest_initial: [u8; 32] = r.array()?;
@@ -122,12 +126,12 @@ impl InviteRecord {
         if expires_at <= created_at {
             return Err(Error::EnvelopeMalformed);
         }
-        let identity = ed25519_public(host_identity.as_bytes())?;
         verify_signature(&identity, labels::SIG_INVITE_RECORD, &[signed], &signature)?;
         Ok(InviteRecord {
             mailbox_id: info.mailbox_id,
             host_identity,
             invite_key,
+            invite_vk,
             host_mailbox,
             link_mailbox,
             guest_initial,
@@ -168,7 +172,7 @@ impl InviteRecord {
     }
 
     pub(crate) fn invite_verifying_key(&self) -> Result<VerifyingKey> {
-        ed25519_public(&self.invite_key)
+        Ok(self.invite_vk)
     }
 
     /// Verifies a claimed record for this invite (SPEC §5.2). Relays call it to learn which guest

@@ -8,7 +8,7 @@ use crate::crypto::{self, SALT_LEN, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::framing::{
     Ad, COMMON_HEADER_LEN, Content, ContentType, Direction, EnvelopeKind, Header, MESSAGE_HEADER_LEN,
-    ParsedMessage, SIGNATURE_LEN, pad, unpad, write_prefix,
+    ParsedMessage, SIGNATURE_LEN, check_body_len, pad_into, padded_len, unpad, write_prefix,
 };
 use crate::keys::MailboxId;
 use crate::labels;
@@ -31,16 +31,20 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
     content_type: ContentType,
     body: &[u8],
 ) -> Result<Vec<u8>> {
-    let padded = pad(content_type, body)?;
+    check_body_len(body)?;
     let out = ratchet.next_send(rng)?;
     let mut salt = [0u8; SALT_LEN];
     rng.fill_bytes(&mut salt);
     let header = Header { ratchet: out.ratchet, pn: out.pn, n: out.n, salt };
-    let capacity = COMMON_HEADER_LEN + 32 + MESSAGE_HEADER_LEN + padded.len() + TAG_LEN + SIGNATURE_LEN;
+    let padded = padded_len(body.len() + 2);
+    let capacity = COMMON_HEADER_LEN + 32 + MESSAGE_HEADER_LEN + padded + TAG_LEN + SIGNATURE_LEN;
     let mut envelope = Vec::with_capacity(capacity);
     write_prefix(&mut envelope, route.kind, route.mailbox, route.guest_mailbox, &header);
     let ad = Ad::new(route.direction, route.session_id, &envelope)?;
-    crypto::seal_into(&out.mk.0, labels::AEAD_KEY, &salt, ad.as_bytes(), &padded, &mut envelope);
+    // The plaintext is padded straight into the envelope and encrypted there.
+    let start = envelope.len();
+    pad_into(&mut envelope, content_type, body)?;
+    crypto::seal_tail(&out.mk.0, labels::AEAD_KEY, &salt, ad.as_bytes(), &mut envelope, start)?;
     Ok(envelope)
 }
 
@@ -57,6 +61,6 @@ pub(crate) fn open(
     let ad = Ad::new(direction, session_id, parsed.prefix)?;
     let padded =
         crypto::open(&mk.0, labels::AEAD_KEY, &h.salt, ad.as_bytes(), parsed.sealed, Error::DecryptFailed)?;
-    let content = unpad(&padded)?;
+    let content = unpad(padded)?;
     Ok((plan, content))
 }

@@ -157,9 +157,13 @@ fn read_x25519_public(r: &mut Reader<'_>) -> Result<[u8; 32]> {
     if x25519_canonical(&key) { Ok(key) } else { Err(Error::SnapshotMalformed) }
 }
 
-pub(crate) fn read_keypair(r: &mut Reader<'_>) -> Result<RatchetKeyPair> {
+pub(crate) fn read_secret(r: &mut Reader<'_>) -> Result<StaticSecret> {
     let secret: Zeroizing<[u8; 32]> = Zeroizing::new(r.array()?);
-    Ok(RatchetKeyPair::from_secret(StaticSecret::from(*secret)))
+    Ok(StaticSecret::from(*secret))
+}
+
+pub(crate) fn read_keypair(r: &mut Reader<'_>) -> Result<RatchetKeyPair> {
+    Ok(RatchetKeyPair::from_secret(read_secret(r)?))
 }
 
 /// Encodes the ratchet state (SPEC §10.2).
