@@ -38,8 +38,9 @@ pub struct Config {
     pub auth_timeout: Duration,
     /// Unclaimed mailboxes are deleted this long after they expired.
     pub expired_grace: Duration,
-    /// Where the WASM package (`guestlink_wasm.js`, `guestlink_wasm_bg.wasm`) is served from.
-    pub pkg_dir: PathBuf,
+    /// The WASM package directory (`bindings/wasm`: `web.js`, `error.js`, `pkg/...`), served
+    /// at `/wasm/`.
+    pub wasm_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -50,7 +51,7 @@ impl Default for Config {
             max_pending: 1000,
             auth_timeout: Duration::from_secs(10),
             expired_grace: Duration::from_secs(7 * 86_400),
-            pkg_dir: PathBuf::from("bindings/wasm/pkg"),
+            wasm_dir: PathBuf::from("bindings/wasm"),
         }
     }
 }
@@ -324,7 +325,7 @@ pub fn router(relay: Arc<Relay>) -> Router {
         .route("/g", get(|| async { page("text/html; charset=utf-8", crate::web::INDEX_HTML) }))
         .route("/static/app.js", get(|| async { page("text/javascript; charset=utf-8", crate::web::APP_JS) }))
         .route("/static/style.css", get(|| async { page("text/css; charset=utf-8", crate::web::STYLE_CSS) }))
-        .route("/pkg/{file}", get(pkg_file))
+        .route("/wasm/{*path}", get(wasm_file))
         .route("/v1/mailbox/{id}/ws", get(ws_upgrade))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(relay)
@@ -352,22 +353,32 @@ async fn security_headers(mut res: Response) -> Response {
     res
 }
 
-async fn pkg_file(State(relay): State<Arc<Relay>>, Path(file): Path<String>) -> Response {
-    // Only plain file names of the package: no dots first, no separators.
-    let safe = !file.starts_with('.')
-        && file.len() <= 64
-        && file.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.');
-    let content_type = if file.ends_with(".wasm") {
+/// Serves the WASM package's browser files: `<dir>/<file>` and `<dir>/pkg/<file>`, `.js` and
+/// `.wasm` only, plain names only (no dot first, no other directories, nothing from node_modules).
+async fn wasm_file(State(relay): State<Arc<Relay>>, Path(path): Path<String>) -> Response {
+    let safe_name = |f: &str| {
+        !f.is_empty()
+            && !f.starts_with('.')
+            && f.len() <= 64
+            && f.bytes().all(|c| c.is_ascii_alphanumeric() || b"_-.".contains(&c))
+    };
+    let parts: Vec<&str> = path.split('/').collect();
+    let ok = match parts.as_slice() {
+        [file] => safe_name(file),
+        ["pkg", file] => safe_name(file),
+        _ => false,
+    };
+    let content_type = if path.ends_with(".wasm") {
         "application/wasm"
-    } else if file.ends_with(".js") {
+    } else if path.ends_with(".js") {
         "text/javascript; charset=utf-8"
     } else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    if !safe {
+    if !ok {
         return StatusCode::NOT_FOUND.into_response();
     }
-    match tokio::fs::read(relay.config.pkg_dir.join(&file)).await {
+    match tokio::fs::read(relay.config.wasm_dir.join(&path)).await {
         Ok(bytes) => ([(header::CONTENT_TYPE, content_type)], bytes).into_response(),
         Err(_) => StatusCode::NOT_FOUND.into_response(),
     }

@@ -12,7 +12,7 @@ use guestlink_relay::store::SqliteStore;
 const USAGE: &str = "usage: guestlink-relay [options]
   --listen ADDR         address to bind (default 127.0.0.1:8787; port 0 picks a free one)
   --db FILE             SQLite database file (default guestlink-relay.sqlite)
-  --pkg-dir DIR         the WASM package served at /pkg/ (default bindings/wasm/pkg)
+  --wasm-dir DIR        the WASM package served at /wasm/ (default bindings/wasm)
   --rate-burst N        posts a mailbox may make in a burst (default 60)
   --rate-per-sec N      posts per second a mailbox regains (default 5)
   --max-pending N       unacknowledged envelopes per mailbox and direction (default 1000)
@@ -38,7 +38,7 @@ fn parse_args() -> Result<Args, String> {
         match flag.as_str() {
             "--listen" => args.listen = value()?.parse().map_err(|_| "bad --listen address".to_owned())?,
             "--db" => args.db = PathBuf::from(value()?),
-            "--pkg-dir" => args.config.pkg_dir = PathBuf::from(value()?),
+            "--wasm-dir" => args.config.wasm_dir = PathBuf::from(value()?),
             "--rate-burst" => args.config.rate_burst = value()?.parse().map_err(|_| "bad --rate-burst")?,
             "--rate-per-sec" => {
                 args.config.rate_per_sec = value()?.parse().map_err(|_| "bad --rate-per-sec")?
