@@ -322,6 +322,7 @@ pub fn router(relay: Arc<Relay>) -> Router {
             get(|| async { page("text/plain; charset=utf-8", "guestlink relay: open an invite link\n") }),
         )
         .route("/healthz", get(|| async { "ok" }))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/g", get(|| async { page("text/html; charset=utf-8", crate::web::INDEX_HTML) }))
         .route("/static/app.js", get(|| async { page("text/javascript; charset=utf-8", crate::web::APP_JS) }))
         .route("/static/style.css", get(|| async { page("text/css; charset=utf-8", crate::web::STYLE_CSS) }))

@@ -493,6 +493,7 @@ async function main() {
     else app.opened = gl.OpenedInvite.fromSnapshot(snapshot, vault.snapshotKey, counter);
   }
   $('fingerprint').textContent = app.link.hostFingerprint;
+  $('chat-fingerprint').textContent = app.link.hostFingerprint;
   render();
   if (app.state.final) return;
   connect();
