@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -p guestlink-relay --bins --locked
-bash scripts/build-wasm-if-stale.sh
+[ -n "${WASM_DIR:-}" ] || bash scripts/build-wasm-if-stale.sh
 out="target/e2e"
 mkdir -p "$out"
 RELAY_BIN="$PWD/target/debug/guestlink-relay" \

@@ -147,6 +147,9 @@ async function main() {
   const fingerprint = field('host fingerprint');
   check(link.startsWith(`${relayUrl}/g#`), 'the invite prints a link to the guest page on the relay');
 
+  const expiring = hostCmd(['invite', '--relay', relayUrl, '--expires-in', '2']);
+  const expiringLink = expiring.split('\n').find((l) => l.startsWith('link: ')).slice(6);
+
   const chat = track(spawn(HOST_BIN, ['--home', join(work, 'home'), 'chat', invite], { stdio: ['pipe', 'pipe', 'pipe'] }));
   const host = new Lines(chat, 'host');
   const type = (line) => chat.stdin.write(`${line}\n`);
@@ -175,12 +178,21 @@ async function main() {
   await a.page.waitForTimeout(500);
   check(!host.lines.some((l) => l.includes('opened the chat')), 'opening the page claims nothing');
 
-  // The guest clicks "Open chat": the host accepts the claim and confirms.
+  // The guest clicks "Open chat" while the host is paused: the chat shows as unconfirmed.
+  chat.kill('SIGSTOP');
   await a.page.click('#open-chat');
+  await stateIs(a.page, 'unconfirmed');
+  check(
+    (await a.page.textContent('#status')).startsWith('Unconfirmed'),
+    'after the claim the chat shows as unconfirmed until the host confirms',
+  );
+  const guestCode = await a.page.textContent('#safety-code');
+  chat.kill('SIGCONT');
   const codeLine = await host.wait('Safety code:');
   const hostCode = codeLine.split('Safety code: ').pop().trim();
   await stateIs(a.page, 'confirmed');
-  check((await a.page.textContent('#safety-code')) === hostCode, 'host and guest show the same safety code');
+  check((await a.page.textContent('#status')).startsWith('Confirmed'), "the host's confirmation confirms the chat");
+  check(guestCode === hostCode && /^[0-9 ]{40,}$/.test(hostCode), 'host and guest show the same safety code');
 
   // The guest replies; the host receives it. The host answers; the page shows it.
   await a.page.fill('#reply', 'Hi, I have a question about my order.');
@@ -291,7 +303,23 @@ async function main() {
   const list = hostCmd(['list']);
   check(list.split('\n').some((l) => l.startsWith(invite) && l.includes('claimed')), 'guestlink list shows the claim');
 
-  type('/quit');
+  // A revoked invite, and an expired one (created at the start with a 2-second window).
+  const invite2 = created2.split('\n').find((l) => l.startsWith('invite: ')).slice(8);
+  hostCmd(['revoke', invite2]);
+  await c.page.goto('about:blank');
+  await c.page.goto(link2);
+  await stateIs(c.page, 'revoked');
+  check((await c.page.textContent('#notice-title')).includes('revoked'), 'a revoked link says so');
+  await c.page.goto('about:blank');
+  await c.page.goto(expiringLink);
+  await stateIs(c.page, 'expired');
+  check((await c.page.textContent('#notice-title')).includes('expired'), 'an expired link says so');
+
+  // The host ends the chat: the guest's page shows it, and the composer goes.
+  type('/revoke');
+  await stateIs(a.page, 'ended');
+  check(!(await a.page.isVisible('#composer')), 'when the host revokes, the guest page shows the chat ended');
+
   await Promise.all([a.ctx.close(), b.ctx.close(), c.ctx.close()]);
 }
 
