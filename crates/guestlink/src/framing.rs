@@ -281,7 +281,7 @@ pub(crate) fn pad(content_type: ContentType, body: &[u8]) -> Result<Zeroizing<Ve
 pub(crate) fn unpad(padded: &[u8]) -> Result<Content> {
     let end = padded.iter().rposition(|&b| b != 0).ok_or(Error::InvalidContent)?;
     let (content, marker) = padded.split_at_checked(end).ok_or(Error::InvalidContent)?;
-    if marker.first() != Some(&0x80) || padded_len(end + 1) != padded.len() {
+    if marker.first() != Some(&0x80) || padded_len(end + 1) != padded.len() || end > MAX_BODY_LEN + 1 {
         return Err(Error::InvalidContent);
     }
     let (ty, body) = content.split_first().ok_or(Error::InvalidContent)?;
