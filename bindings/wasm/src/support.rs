@@ -1,0 +1,257 @@
+//! What every export shares: errors as `GuestlinkError`, the call guard that refuses every call
+//! after a trap, the slot that makes freed and consumed objects throw, and argument conversion.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use guestlink::{Error, SnapshotKey};
+use js_sys::{JsString, Object, Reflect, Uint8Array};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
+
+#[wasm_bindgen(raw_module = "../error.js")]
+extern "C" {
+    /// The package's one error class (error.js).
+    type GuestlinkError;
+
+    #[wasm_bindgen(constructor)]
+    fn new(code: u32, name: &str, message: &str) -> GuestlinkError;
+}
+
+/// An error this layer adds to the core's: codes 9xx, never reused by the core.
+#[derive(Clone, Copy)]
+pub(crate) struct BindingError {
+    code: u32,
+    name: &'static str,
+    message: &'static str,
+}
+
+/// The object was consumed by an earlier call (for example `OpenedInvite.claim`).
+pub(crate) const OBJECT_CONSUMED: BindingError = BindingError {
+    code: 901,
+    name: "OBJECT_CONSUMED",
+    message: "the object was consumed by an earlier call",
+};
+/// The object was freed (`free()` or `[Symbol.dispose]()`).
+pub(crate) const OBJECT_FREED: BindingError =
+    BindingError { code: 902, name: "OBJECT_FREED", message: "the object was freed" };
+/// An earlier call trapped (a Rust panic aborts); the module refuses every further call.
+pub(crate) const PANICKED: BindingError = BindingError {
+    code: 903,
+    name: "PANICKED",
+    message: "an earlier call aborted; this module instance refuses further calls",
+};
+/// The core returned an outcome this binding does not know (a newer core than the binding).
+pub(crate) const UNSUPPORTED: BindingError = BindingError {
+    code: 904,
+    name: "UNSUPPORTED",
+    message: "the core returned an outcome this binding does not know",
+};
+
+/// Every binding error, for `errorCodes()`.
+pub(crate) const BINDING_ERRORS: [BindingError; 4] = [OBJECT_CONSUMED, OBJECT_FREED, PANICKED, UNSUPPORTED];
+
+impl BindingError {
+    pub(crate) fn code(self) -> u32 {
+        self.code
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        self.name
+    }
+}
+
+/// A core error as a thrown `GuestlinkError`: code and name unchanged.
+pub(crate) fn core_error(e: Error) -> JsValue {
+    GuestlinkError::new(e.code(), e.name(), e.message()).into()
+}
+
+pub(crate) fn binding_error(e: BindingError) -> JsValue {
+    GuestlinkError::new(e.code, e.name, e.message).into()
+}
+
+/// A wrong argument type is the core's `INVALID_ARGUMENT`, with a message naming the type.
+pub(crate) fn wrong_type(expected: &'static str) -> JsValue {
+    let e = Error::InvalidArgument;
+    GuestlinkError::new(e.code(), e.name(), expected).into()
+}
+
+/// `Result` of every export: a thrown `GuestlinkError`.
+pub(crate) type JsResult<T> = Result<T, JsValue>;
+
+/// Lets `?` turn a core error into a thrown `GuestlinkError`.
+pub(crate) trait OrThrow<T> {
+    fn or_throw(self) -> JsResult<T>;
+}
+
+impl<T> OrThrow<T> for Result<T, Error> {
+    fn or_throw(self) -> JsResult<T> {
+        self.map_err(core_error)
+    }
+}
+
+// Set while a call runs. WebAssembly is single-threaded and no export calls back into another
+// export, so finding it set on entry means an earlier call never returned: it trapped (the panic
+// handler aborts). The allocator and any object may then be half-updated, so every call from
+// then on is refused.
+static IN_CALL: AtomicBool = AtomicBool::new(false);
+
+/// Proof that the current call entered the guard; leaving clears it, a trap does not.
+pub(crate) struct Entered(());
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        IN_CALL.store(false, Ordering::Relaxed);
+    }
+}
+
+/// Enters an export. Every export calls this first.
+pub(crate) fn enter() -> JsResult<Entered> {
+    if IN_CALL.swap(true, Ordering::Relaxed) {
+        return Err(binding_error(PANICKED));
+    }
+    Ok(Entered(()))
+}
+
+enum State<T> {
+    Live(T),
+    Consumed,
+    Freed,
+}
+
+/// The inner core value of a JS object: live, consumed by a typestate step, or freed. Dropping
+/// the inner value zeroizes its secrets (the core's types zeroize on drop).
+pub(crate) struct Slot<T>(RefCell<State<T>>);
+
+impl<T> Slot<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Slot(RefCell::new(State::Live(value)))
+    }
+
+    /// Runs `f` on the live value, inside the call guard.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut T) -> JsResult<R>) -> JsResult<R> {
+        let _entered = enter()?;
+        let mut state = self.0.try_borrow_mut().map_err(|_| binding_error(PANICKED))?;
+        match &mut *state {
+            State::Live(value) => f(value),
+            State::Consumed => Err(binding_error(OBJECT_CONSUMED)),
+            State::Freed => Err(binding_error(OBJECT_FREED)),
+        }
+    }
+
+    /// Takes the live value out, leaving the object consumed, and runs `f` on it.
+    pub(crate) fn consume<R>(&self, f: impl FnOnce(T) -> JsResult<R>) -> JsResult<R> {
+        let _entered = enter()?;
+        let mut state = self.0.try_borrow_mut().map_err(|_| binding_error(PANICKED))?;
+        match core::mem::replace(&mut *state, State::Consumed) {
+            State::Live(value) => {
+                drop(state);
+                f(value)
+            }
+            other => {
+                let e = match other {
+                    State::Freed => OBJECT_FREED,
+                    _ => OBJECT_CONSUMED,
+                };
+                *state = other;
+                Err(binding_error(e))
+            }
+        }
+    }
+
+    /// Drops the inner value (zeroizing it) and marks the object freed. Freeing twice is allowed.
+    pub(crate) fn free(&self) -> JsResult<()> {
+        let _entered = enter()?;
+        let mut state = self.0.try_borrow_mut().map_err(|_| binding_error(PANICKED))?;
+        *state = State::Freed;
+        Ok(())
+    }
+}
+
+/// Bytes from a `Uint8Array` argument (a Node `Buffer` is one).
+pub(crate) fn bytes(value: &JsValue) -> JsResult<Vec<u8>> {
+    value.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec).ok_or_else(|| wrong_type("expected a Uint8Array"))
+}
+
+/// A fixed-size byte argument; any other length is `INVALID_ARGUMENT`.
+pub(crate) fn array<const N: usize>(value: &JsValue) -> JsResult<Zeroizing<[u8; N]>> {
+    let array = value.dyn_ref::<Uint8Array>().ok_or_else(|| wrong_type("expected a Uint8Array"))?;
+    let mut out = Zeroizing::new([0u8; N]);
+    if array.length() as usize != N {
+        return Err(core_error(Error::InvalidArgument));
+    }
+    array.copy_to(out.as_mut_slice());
+    Ok(out)
+}
+
+/// A 32-byte snapshot key argument (the caller's secret, kept in its keystore).
+pub(crate) fn snapshot_key(value: &JsValue) -> JsResult<SnapshotKey> {
+    Ok(SnapshotKey::from_bytes(*array::<32>(value)?))
+}
+
+/// A string argument, refused if it is not a string or holds lone surrogates (which would
+/// otherwise be replaced silently by U+FFFD on the way into WebAssembly).
+pub(crate) fn text(value: &JsValue) -> JsResult<Zeroizing<String>> {
+    let s = Zeroizing::new(value.as_string().ok_or_else(|| wrong_type("expected a string"))?);
+    // Only a string that came out with U+FFFD can have had a lone surrogate: check just those.
+    if s.contains('\u{fffd}') && !value.unchecked_ref::<JsString>().is_valid_utf16() {
+        return Err(wrong_type("the string holds a lone surrogate (not valid UTF-16)"));
+    }
+    Ok(s)
+}
+
+/// A non-negative integer number below 2^53 (seconds, counters).
+pub(crate) fn integer(value: &JsValue) -> JsResult<u64> {
+    let n = value.as_f64().ok_or_else(|| wrong_type("expected a number"))?;
+    const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+    if !(0.0..=MAX_SAFE).contains(&n) || (n as u64) as f64 != n {
+        return Err(core_error(Error::InvalidArgument));
+    }
+    Ok(n as u64)
+}
+
+/// `now` in seconds since the Unix epoch: the argument, or `Date.now()` when it is `undefined`.
+pub(crate) fn now(value: &JsValue) -> JsResult<u64> {
+    if value.is_undefined() {
+        // Date.now() is milliseconds; truncation is the floor for any date after 1970.
+        return Ok((js_sys::Date::now() / 1000.0) as u64);
+    }
+    integer(value)
+}
+
+/// A number for JavaScript (every time and counter of the protocol is far below 2^53).
+pub(crate) fn number(n: u64) -> f64 {
+    n as f64
+}
+
+/// The caller's CSPRNG: `crypto.getRandomValues` in WebAssembly. It cannot fail on any platform
+/// the package supports; if it does, the call traps and the module refuses further calls rather
+/// than continue with bad randomness.
+pub(crate) fn rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+    rand_core::UnwrapErr(getrandom::SysRng)
+}
+
+/// Builds a plain result object.
+pub(crate) struct Obj(Object);
+
+impl Obj {
+    pub(crate) fn new() -> Self {
+        Obj(Object::new())
+    }
+
+    pub(crate) fn set(self, key: &str, value: impl Into<JsValue>) -> JsResult<Self> {
+        Reflect::set(&self.0, &JsValue::from_str(key), &value.into())?;
+        Ok(self)
+    }
+
+    pub(crate) fn bytes(self, key: &str, value: &[u8]) -> JsResult<Self> {
+        self.set(key, Uint8Array::from(value))
+    }
+
+    pub(crate) fn done(self) -> JsValue {
+        self.0.into()
+    }
+}
