@@ -468,3 +468,55 @@ async fn revoked_and_expired_invites() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
     assert_eq!(refused_name(link_connect(&relay.url, &inv.link).await), "INVITE_EXPIRED");
 }
+
+/// A plain HTTP/1.1 GET: status line, lowercase headers, body.
+fn http_get(base: &str, path: &str) -> (String, String, Vec<u8>) {
+    use std::io::{Read, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap().to_lowercase();
+    let status = head.lines().next().unwrap().to_owned();
+    (status, head, raw[split + 4..].to_vec())
+}
+
+#[test]
+fn the_guest_page_is_served_with_strict_headers_and_nothing_else_leaks() {
+    let dir = TempDir::new("http");
+    let wasm = dir.0.join("wasm");
+    std::fs::create_dir_all(wasm.join("pkg")).unwrap();
+    std::fs::create_dir_all(wasm.join("node_modules")).unwrap();
+    std::fs::write(wasm.join("web.js"), "export {};").unwrap();
+    std::fs::write(wasm.join("pkg/guestlink_wasm_bg.wasm"), b"\0asm").unwrap();
+    std::fs::write(wasm.join("node_modules/evil.js"), "x").unwrap();
+    std::fs::write(wasm.join("secret.txt"), "x").unwrap();
+    let relay = RelayProc::start(&dir.db(), &["--wasm-dir", wasm.to_str().unwrap()]);
+    let (status, head, body) = http_get(&relay.url, "/g");
+    assert!(status.contains(" 200 "), "{status}");
+    assert!(head.contains("referrer-policy: no-referrer"), "{head}");
+    assert!(
+        head.contains("content-security-policy: default-src 'none'; script-src 'self' 'wasm-unsafe-eval'")
+    );
+    assert!(head.contains("x-frame-options: deny") && head.contains("cache-control: no-store"));
+    let html = String::from_utf8(body).unwrap();
+    assert!(html.contains("id=\"open-chat\"") && !html.contains("<script>"), "no inline script");
+    assert!(!html.contains("http://") && !html.contains("https://"), "no third-party resources");
+    let (status, head, _) = http_get(&relay.url, "/wasm/pkg/guestlink_wasm_bg.wasm");
+    assert!(status.contains(" 200 ") && head.contains("content-type: application/wasm"), "{head}");
+    assert!(http_get(&relay.url, "/wasm/web.js").0.contains(" 200 "));
+    for path in [
+        "/wasm/node_modules/evil.js",
+        "/wasm/secret.txt",
+        "/wasm/../relay.sqlite",
+        "/wasm/%2e%2e/relay.sqlite",
+        "/wasm/pkg/../web.js",
+        "/wasm/.hidden.js",
+    ] {
+        assert!(http_get(&relay.url, path).0.contains(" 404 "), "{path} must not be served");
+    }
+    let status = http_get(&relay.url, "/v1/mailbox/not-hex/ws").0;
+    assert!(status.contains(" 400 ") || status.contains(" 404 "), "{status}");
+}
