@@ -8,7 +8,4 @@ if [ -f "$wasm" ] && [ -z "$(find crates/guestlink/src bindings/wasm/src binding
   echo "wasm package up to date: $wasm"
   exit 0
 fi
-if [ ! -x bindings/wasm/node_modules/.bin/wasm-opt ]; then
-  (cd bindings/wasm && npm ci --no-audit --no-fund --loglevel=error)
-fi
 bash bindings/wasm/scripts/build.sh

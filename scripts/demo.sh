@@ -15,17 +15,7 @@ command -v cargo >/dev/null || { echo "demo: Rust is required: https://rustup.rs
 command -v npm >/dev/null || { echo "demo: Node.js (>= 20) with npm is required" >&2; exit 1; }
 
 say "1/3 tools for the WebAssembly build (installed only when missing)"
-if [ -f scripts/setup-wasm.sh ]; then
-  bash scripts/setup-wasm.sh
-else
-  rustup target add wasm32-unknown-unknown >/dev/null
-  want="$(bash bindings/wasm/scripts/wasm-bindgen-version.sh)"
-  have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" || true
-  if [ "$have" != "$want" ]; then
-    echo "installing wasm-bindgen-cli $want (a few minutes, once)"
-    cargo install wasm-bindgen-cli --version "$want" --debug
-  fi
-fi
+bash scripts/ensure-wasm-tools.sh
 
 say "2/3 build: relay, host command line, WASM package"
 cargo build -p guestlink-relay --bins --locked

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the end-to-end test (scripts/test-60-e2e.sh) needs, only when missing:
 # Debian's Chromium and chromedriver (apt), and playwright-core pinned by scripts/e2e/package-lock.json
-# (npm ci; it drives the system Chromium and never downloads a browser).
+# (npm ci; it drives the system Chromium and never downloads a browser); the tools that build the
+# WASM package the page loads (scripts/ensure-wasm-tools.sh, shared with the demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
@@ -19,3 +20,4 @@ if [ "$have" != "$want" ]; then
   (cd scripts/e2e && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "setup-e2e: playwright-core $want"
+bash scripts/ensure-wasm-tools.sh
