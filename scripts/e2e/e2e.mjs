@@ -120,7 +120,9 @@ async function profile(name) {
   page.on('console', (m) => console.log(`  [page ${name}] ${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => console.log(`  [page ${name}] error: ${e.message}`));
   page.setDefaultTimeout(TIMEOUT);
-  return { ctx, page };
+  const requests = [];
+  ctx.on('request', (r) => requests.push(r.url()));
+  return { ctx, page, requests };
 }
 
 const stateIs = (page, ...states) =>
@@ -178,6 +180,11 @@ async function main() {
   await a.page.waitForTimeout(500);
   check(!host.lines.some((l) => l.includes('opened the chat')), 'opening the page claims nothing');
 
+  // Profile B opens the same link too, before anyone claims: it sees the invitation.
+  const b = await profile('b');
+  await b.page.goto(link);
+  await stateIs(b.page, 'invite');
+
   // The guest clicks "Open chat" while the host is paused: the chat shows as unconfirmed.
   chat.kill('SIGSTOP');
   await a.page.click('#open-chat');
@@ -192,6 +199,11 @@ async function main() {
   const hostCode = codeLine.split('Safety code: ').pop().trim();
   await stateIs(a.page, 'confirmed');
   check((await a.page.textContent('#status')).startsWith('Confirmed'), "the host's confirmation confirms the chat");
+  await stateIs(b.page, 'used');
+  check(
+    (await b.page.textContent('#notice-title')).includes('already used') && !(await b.page.isVisible('#open-chat')),
+    'a profile that had the invitation open is told at once that the link was used',
+  );
   check(guestCode === hostCode && /^[0-9 ]{40,}$/.test(hostCode), 'host and guest show the same safety code');
 
   // The guest replies; the host receives it. The host answers; the page shows it.
@@ -256,21 +268,27 @@ async function main() {
     'the stored snapshot key is wrapped by a non-extractable WebCrypto key',
     JSON.stringify(stored),
   );
+  const foreign = a.requests.filter((u) => !u.startsWith(`${relayUrl}/`) && !u.startsWith('about:'));
+  check(foreign.length === 0, 'the page loads nothing from any other origin', foreign.join(' '));
+  check(
+    a.requests.every((u) => !u.includes('#') && !u.includes(link.split('#')[1])),
+    'no request carries the fragment',
+  );
   if (SCREENSHOT) {
     await a.page.screenshot({ path: SCREENSHOT, fullPage: true });
     check(true, `screenshot written to ${SCREENSHOT}`);
   }
 
-  // Profile B opens the same link after the claim: "already used", nothing reaches the host.
-  const b = await profile('b');
+  // Profile D opens the same link after the claim: "already used", nothing reaches the host.
+  const d = await profile('d');
   const mark3 = host.mark();
-  await b.page.goto(link);
-  await stateIs(b.page, 'used');
+  await d.page.goto(link);
+  await stateIs(d.page, 'used');
   check(
-    (await b.page.textContent('#notice-title')).includes('already used'),
-    'a second browser profile opening the link sees "already used"',
+    (await d.page.textContent('#notice-title')).includes('already used'),
+    'a second browser profile opening the link after the claim sees "already used"',
   );
-  check(!(await b.page.isVisible('#open-chat')), 'the second profile cannot claim');
+  check(!(await d.page.isVisible('#open-chat')), 'the second profile cannot claim');
 
   // Altered fragments: an error, and nothing claimed (a second invite stays claimable).
   const created2 = hostCmd(['invite', '--relay', relayUrl]);
@@ -298,7 +316,7 @@ async function main() {
   check(await c.page.isVisible('#open-chat'), 'the unaltered link is still unclaimed afterwards');
   check(
     !host.lines.slice(mark3).some((l) => l.includes('claim')),
-    'the host saw no claim from the second profile or the altered links',
+    'the host saw no claim from the other profiles or the altered links',
   );
   const list = hostCmd(['list']);
   check(list.split('\n').some((l) => l.startsWith(invite) && l.includes('claimed')), 'guestlink list shows the claim');
@@ -320,7 +338,7 @@ async function main() {
   await stateIs(a.page, 'ended');
   check(!(await a.page.isVisible('#composer')), 'when the host revokes, the guest page shows the chat ended');
 
-  await Promise.all([a.ctx.close(), b.ctx.close(), c.ctx.close()]);
+  await Promise.all([a.ctx.close(), b.ctx.close(), c.ctx.close(), d.ctx.close()]);
 }
 
 try {
