@@ -136,6 +136,7 @@ const app = {
   nextId: 1,
   inflight: new Map(), // post id -> base64 envelope
   retry: 250,
+  safetyCode: null, // long form, computed once
 };
 
 // Frames are handled one at a time: each may await IndexedDB.
@@ -195,7 +196,12 @@ function render() {
       status.className = 'status unconfirmed';
     }
     $('safety').hidden = false;
-    $('safety-code').textContent = app.session.safetyCode().longForm;
+    if (!app.safetyCode) {
+      const code = app.session.safetyCode();
+      app.safetyCode = code.longForm;
+      code.free();
+    }
+    $('safety-code').textContent = app.safetyCode;
   }
   if (final) {
     const [title, text] = NOTICES[final] || NOTICES.error;
