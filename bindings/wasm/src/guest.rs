@@ -86,10 +86,10 @@ impl InviteLink {
     pub fn open(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] record: &JsValue,
-        #[wasm_bindgen(js_name = now, unchecked_param_type = "number | undefined")] now_secs: &JsValue,
+        #[wasm_bindgen(js_name = now, unchecked_optional_param_type = "number")] now_secs: Option<JsValue>,
     ) -> JsResult<OpenedInvite> {
         self.slot.with(|l| {
-            let opened = l.open(&bytes(record)?, now(now_secs)?).or_throw()?;
+            let opened = l.open(&bytes(record)?, now(now_secs.as_ref())?).or_throw()?;
             Ok(OpenedInvite { slot: Slot::new(opened) })
         })
     }
@@ -193,12 +193,12 @@ impl OpenedInvite {
     #[wasm_bindgen(unchecked_return_type = "Claim")]
     pub fn claim(
         &self,
-        #[wasm_bindgen(js_name = now, unchecked_param_type = "number | undefined")] now_secs: &JsValue,
+        #[wasm_bindgen(js_name = now, unchecked_optional_param_type = "number")] now_secs: Option<JsValue>,
     ) -> JsResult<JsValue> {
         // Read the clock before consuming, so a bad `now` argument leaves the invite usable.
         let at = {
             let _entered = crate::support::enter()?;
-            now(now_secs)?
+            now(now_secs.as_ref())?
         };
         self.slot.consume(|o| {
             let (session, envelope) = o.claim(&mut rng(), at).or_throw()?;

@@ -65,12 +65,13 @@ impl HostIdentity {
         &self,
         #[wasm_bindgen(js_name = baseUrl, unchecked_param_type = "string")] base_url: &JsValue,
         #[wasm_bindgen(js_name = expiresAt, unchecked_param_type = "number")] expires_at: &JsValue,
-        #[wasm_bindgen(js_name = now, unchecked_param_type = "number | undefined")] now_secs: &JsValue,
+        #[wasm_bindgen(js_name = now, unchecked_optional_param_type = "number")] now_secs: Option<JsValue>,
     ) -> JsResult<JsValue> {
         self.slot.with(|id| {
             let base_url = text(base_url)?;
-            let created =
-                id.create_invite(&mut rng(), now(now_secs)?, integer(expires_at)?, &base_url).or_throw()?;
+            let created = id
+                .create_invite(&mut rng(), now(now_secs.as_ref())?, integer(expires_at)?, &base_url)
+                .or_throw()?;
             Obj::new()
                 .set("session", HostSession { slot: Slot::new(created.session) })?
                 .set("link", created.link.as_str())?
@@ -197,11 +198,11 @@ impl HostSession {
     pub fn encrypt(
         &self,
         #[wasm_bindgen(js_name = text, unchecked_param_type = "string")] text_arg: &JsValue,
-        #[wasm_bindgen(js_name = now, unchecked_param_type = "number | undefined")] now_secs: &JsValue,
+        #[wasm_bindgen(js_name = now, unchecked_optional_param_type = "number")] now_secs: Option<JsValue>,
     ) -> JsResult<Vec<u8>> {
         self.slot.with(|s| {
             let t = text(text_arg)?;
-            s.encrypt(&mut rng(), now(now_secs)?, &t).or_throw()
+            s.encrypt(&mut rng(), now(now_secs.as_ref())?, &t).or_throw()
         })
     }
 
@@ -212,10 +213,10 @@ impl HostSession {
     pub fn decrypt(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue,
-        #[wasm_bindgen(js_name = now, unchecked_param_type = "number | undefined")] now_secs: &JsValue,
+        #[wasm_bindgen(js_name = now, unchecked_optional_param_type = "number")] now_secs: Option<JsValue>,
     ) -> JsResult<JsValue> {
         self.slot.with(|s| {
-            let received = s.decrypt(&mut rng(), now(now_secs)?, &bytes(envelope)?).or_throw()?;
+            let received = s.decrypt(&mut rng(), now(now_secs.as_ref())?, &bytes(envelope)?).or_throw()?;
             match received {
                 guestlink::HostReceived::Claimed(acc) => {
                     let obj = Obj::new()
@@ -241,10 +242,10 @@ impl HostSession {
     #[wasm_bindgen(unchecked_return_type = "Revocation")]
     pub fn revoke(
         &self,
-        #[wasm_bindgen(js_name = now, unchecked_param_type = "number | undefined")] now_secs: &JsValue,
+        #[wasm_bindgen(js_name = now, unchecked_optional_param_type = "number")] now_secs: Option<JsValue>,
     ) -> JsResult<JsValue> {
         self.slot.with(|s| {
-            let rev = s.revoke(&mut rng(), now(now_secs)?).or_throw()?;
+            let rev = s.revoke(&mut rng(), now(now_secs.as_ref())?).or_throw()?;
             let obj = Obj::new().bytes("record", &rev.record)?;
             match rev.end_message {
                 Some(m) => obj.bytes("endMessage", &m),

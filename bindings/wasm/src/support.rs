@@ -4,13 +4,14 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
+use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use guestlink::{Error, SnapshotKey};
 use js_sys::{JsString, Object, Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 #[wasm_bindgen(raw_module = "../error.js")]
 extern "C" {
@@ -104,8 +105,21 @@ pub(crate) struct Entered(());
 
 impl Drop for Entered {
     fn drop(&mut self) {
+        scrub_stack();
         IN_CALL.store(false, Ordering::Relaxed);
     }
+}
+
+/// How much of the stack below an export's frame is wiped when the export returns.
+const SCRUB_LEN: usize = 64 * 1024;
+
+/// Overwrites the stack the finished call used. Moving a value in Rust copies its bytes and
+/// leaves the old copy behind, so key material the core moved (an `InviteLink` returned by value,
+/// hash block buffers) would otherwise stay in linear memory, readable through `memory.buffer`,
+/// after `free()`. The frame of this function lies where the call's frames were.
+#[inline(never)]
+fn scrub_stack() {
+    core::hint::black_box([0u8; SCRUB_LEN]);
 }
 
 /// Enters an export. Every export calls this first.
@@ -116,10 +130,21 @@ pub(crate) fn enter() -> JsResult<Entered> {
     Ok(Entered(()))
 }
 
+// A consumed or freed object keeps a zeroized payload of the value's size in its cell, so the
+// bytes of the value that was moved out (or dropped) do not stay behind in the JS object's cell.
 enum State<T> {
     Live(T),
-    Consumed,
-    Freed,
+    Consumed(MaybeUninit<T>),
+    Freed(MaybeUninit<T>),
+}
+
+impl<T> State<T> {
+    /// Overwrites the cell's payload with zeros (volatile writes: never optimised away).
+    fn wipe(&mut self) {
+        if let State::Consumed(bytes) | State::Freed(bytes) = self {
+            bytes.zeroize();
+        }
+    }
 }
 
 /// The inner core value of a JS object: live, consumed by a typestate step, or freed. Dropping
@@ -137,8 +162,8 @@ impl<T> Slot<T> {
         let mut state = self.0.try_borrow_mut().map_err(|_| binding_error(PANICKED))?;
         match &mut *state {
             State::Live(value) => f(value),
-            State::Consumed => Err(binding_error(OBJECT_CONSUMED)),
-            State::Freed => Err(binding_error(OBJECT_FREED)),
+            State::Consumed(_) => Err(binding_error(OBJECT_CONSUMED)),
+            State::Freed(_) => Err(binding_error(OBJECT_FREED)),
         }
     }
 
@@ -146,27 +171,29 @@ impl<T> Slot<T> {
     pub(crate) fn consume<R>(&self, f: impl FnOnce(T) -> JsResult<R>) -> JsResult<R> {
         let _entered = enter()?;
         let mut state = self.0.try_borrow_mut().map_err(|_| binding_error(PANICKED))?;
-        match core::mem::replace(&mut *state, State::Consumed) {
-            State::Live(value) => {
-                drop(state);
-                f(value)
-            }
-            other => {
-                let e = match other {
-                    State::Freed => OBJECT_FREED,
-                    _ => OBJECT_CONSUMED,
-                };
-                *state = other;
-                Err(binding_error(e))
-            }
+        match &*state {
+            State::Live(_) => {}
+            State::Consumed(_) => return Err(binding_error(OBJECT_CONSUMED)),
+            State::Freed(_) => return Err(binding_error(OBJECT_FREED)),
         }
+        let State::Live(value) = core::mem::replace(&mut *state, State::Consumed(MaybeUninit::uninit()))
+        else {
+            return Err(binding_error(OBJECT_CONSUMED));
+        };
+        state.wipe();
+        drop(state);
+        f(value)
     }
 
     /// Drops the inner value (zeroizing it) and marks the object freed. Freeing twice is allowed.
     pub(crate) fn free(&self) -> JsResult<()> {
         let _entered = enter()?;
         let mut state = self.0.try_borrow_mut().map_err(|_| binding_error(PANICKED))?;
-        *state = State::Freed;
+        if !matches!(*state, State::Freed(_)) {
+            // Drops a live value in place first (its keys zeroize themselves).
+            *state = State::Freed(MaybeUninit::uninit());
+            state.wipe();
+        }
         Ok(())
     }
 }
@@ -213,13 +240,14 @@ pub(crate) fn integer(value: &JsValue) -> JsResult<u64> {
     Ok(n as u64)
 }
 
-/// `now` in seconds since the Unix epoch: the argument, or `Date.now()` when it is `undefined`.
-pub(crate) fn now(value: &JsValue) -> JsResult<u64> {
-    if value.is_undefined() {
+/// `now` in seconds since the Unix epoch: the argument, or `Date.now()` when it is omitted
+/// (`undefined` or `null`).
+pub(crate) fn now(value: Option<&JsValue>) -> JsResult<u64> {
+    match value {
+        Some(v) if !v.is_null_or_undefined() => integer(v),
         // Date.now() is milliseconds; truncation is the floor for any date after 1970.
-        return Ok((js_sys::Date::now() / 1000.0) as u64);
+        _ => Ok((js_sys::Date::now() / 1000.0) as u64),
     }
-    integer(value)
 }
 
 /// A number for JavaScript (every time and counter of the protocol is far below 2^53).
