@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the tools the WASM package build needs, each only when missing: the wasm32 target,
+# wasm-bindgen-cli at exactly the version Cargo.lock pins, and the npm binaryen (wasm-opt) of
+# bindings/wasm/package-lock.json. Used by the demo and the end-to-end test's setup; unlike
+# scripts/setup-wasm.sh (the WASM stage's installer) it installs no browser, which the demo does not need.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  rustup target add wasm32-unknown-unknown
+fi
+want="$(bash bindings/wasm/scripts/wasm-bindgen-version.sh)"
+have="$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" || true
+if [ "$have" != "$want" ]; then
+  echo "installing wasm-bindgen-cli $want (3 to 7 minutes, once)"
+  # --locked fails (its lock pins a yanked crate); --debug halves the build, same output.
+  cargo install wasm-bindgen-cli --version "$want" --debug
+fi
+# The same check as scripts/setup-wasm.sh, so neither reinstalls what the other installed.
+if ! cmp -s bindings/wasm/package-lock.json bindings/wasm/node_modules/.guestlink-lock 2>/dev/null; then
+  (cd bindings/wasm && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error \
+    && cp package-lock.json node_modules/.guestlink-lock)
+fi
+echo "wasm tools: wasm-bindgen $want, $(bindings/wasm/node_modules/.bin/wasm-opt --version)"
