@@ -285,6 +285,11 @@ pub(crate) fn unpad(padded: &[u8]) -> Result<Content> {
         return Err(Error::InvalidContent);
     }
     let (ty, body) = content.split_first().ok_or(Error::InvalidContent)?;
+    // Padmé rounds MAX_BODY_LEN + 2 up to MAX_PADDED_LEN, so an authenticated peer could fit
+    // up to MAX_PADDED_LEN - 2 body bytes: the receiver enforces the same maximum as the sender.
+    if body.len() > MAX_BODY_LEN {
+        return Err(Error::PlaintextTooLarge);
+    }
     match *ty {
         t if t == ContentType::Text as u8 => core::str::from_utf8(body)
             .map(|s| Content::Text(String::from(s)))
@@ -345,5 +350,14 @@ mod tests {
             pad(ContentType::Text, &alloc::vec![b'a'; MAX_BODY_LEN + 1]).err(),
             Some(Error::PlaintextTooLarge)
         );
+        // The receiver enforces the same maximum, although the padding would fit more.
+        let mut oversized = alloc::vec![ContentType::Text as u8];
+        oversized.extend_from_slice(&alloc::vec![b'a'; MAX_BODY_LEN + 1]);
+        oversized.push(0x80);
+        oversized.resize(MAX_PADDED_LEN, 0);
+        assert_eq!(padded_len(MAX_BODY_LEN + 3), MAX_PADDED_LEN);
+        assert_eq!(unpad(&oversized), Err(Error::PlaintextTooLarge));
+        let edge = pad(ContentType::Text, &alloc::vec![b'a'; MAX_BODY_LEN]).unwrap();
+        assert!(matches!(unpad(&edge), Ok(Content::Text(t)) if t.len() == MAX_BODY_LEN));
     }
 }
