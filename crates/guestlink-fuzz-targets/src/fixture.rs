@@ -128,7 +128,7 @@ fn build() -> Fixture {
     let mut copy = HostSession::from_snapshot(&unclaimed.host, &key, 0).expect("copy");
     let revocation_unclaimed = copy.revoke(rng, NOW).expect("revoke unclaimed").record;
 
-    assert_eq!(opened.decrypt(&pre_claim[0]), Ok(GuestReceived::Text("pre 1".into())));
+    assert_eq!(opened.decrypt(pre_claim.first().expect("two")), Ok(GuestReceived::Text("pre 1".into())));
     let (mut guest, claim) = opened.claim(rng, NOW).expect("claim");
     let claim_text = guest.encrypt(rng, "are you there?").expect("claim text");
     let Ok(HostReceived::Claimed(accepted)) = host.decrypt(rng, NOW, &claim) else {

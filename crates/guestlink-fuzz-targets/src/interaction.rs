@@ -332,10 +332,9 @@ impl World {
         let Some(GuestState::Session(guest)) = &mut self.guest else { return };
         match guest.encrypt(&mut self.rng, &text) {
             Ok(envelope) => self.register(envelope, Content::Text(text), true, queue),
-            Err(e) => assert!(
-                e == Error::SessionEnded || e == Error::InviteRevoked,
-                "guest encrypt failed: {e:?}"
-            ),
+            Err(e) => {
+                assert!(e == Error::SessionEnded || e == Error::InviteRevoked, "guest encrypt failed: {e:?}")
+            }
         }
     }
 
@@ -453,7 +452,11 @@ impl World {
                 }
             }
             Err(e) => {
-                assert_eq!(self.host.state_digest_for_testing_only(), before, "a failed host decrypt changed the state");
+                assert_eq!(
+                    self.host.state_digest_for_testing_only(),
+                    before,
+                    "a failed host decrypt changed the state"
+                );
                 if let (false, Some(p)) = (self.rolled_back, prediction) {
                     match p {
                         Ok(_) => panic!("the host refused a deliverable genuine message: {e:?}"),
@@ -543,7 +546,8 @@ impl World {
             }
             Op::RestoreHost => {
                 if let Some((bytes, book)) = &self.saved_host {
-                    self.host = HostSession::from_snapshot(bytes, &self.key, 0).expect("host snapshot reloads");
+                    self.host =
+                        HostSession::from_snapshot(bytes, &self.key, 0).expect("host snapshot reloads");
                     self.host_book = book.clone();
                     self.rolled_back = true;
                 }
@@ -569,10 +573,10 @@ impl World {
                 }
             }
             Op::Revoke => {
-                if let Ok(revocation) = self.host.revoke(&mut self.rng, NOW) {
-                    if let Some(end) = revocation.end_message {
-                        self.register(end, Content::End, false, true);
-                    }
+                if let Ok(revocation) = self.host.revoke(&mut self.rng, NOW)
+                    && let Some(end) = revocation.end_message
+                {
+                    self.register(end, Content::End, false, true);
                 }
             }
         }
@@ -588,15 +592,30 @@ pub fn interaction(data: &[u8]) {
     let record = &f.record;
     let guest_initial: [u8; 32] = record.get(147..179).and_then(|s| s.try_into().ok()).expect("record");
     let host_ratchet: [u8; 32] = record.get(179..211).and_then(|s| s.try_into().ok()).expect("record");
-    let host_first = ModelChain { ratchet: guest_initial, open: false, next: 0, pre_claim: false, skipped: VecDeque::new() };
-    let guest_first = ModelChain { ratchet: host_ratchet, open: true, next: 0, pre_claim: true, skipped: VecDeque::new() };
+    let host_first = ModelChain {
+        ratchet: guest_initial,
+        open: false,
+        next: 0,
+        pre_claim: false,
+        skipped: VecDeque::new(),
+    };
+    let guest_first =
+        ModelChain { ratchet: host_ratchet, open: true, next: 0, pre_claim: true, skipped: VecDeque::new() };
     let mut world = World {
         rng: ChaCha20Rng::seed_from_u64(0x1e7),
         key,
         host,
         guest: Some(GuestState::Opened(opened)),
-        host_book: Book { accepted: HashSet::new(), model: Model::new(host_first), forgotten: HashSet::new() },
-        guest_book: Book { accepted: HashSet::new(), model: Model::new(guest_first), forgotten: HashSet::new() },
+        host_book: Book {
+            accepted: HashSet::new(),
+            model: Model::new(host_first),
+            forgotten: HashSet::new(),
+        },
+        guest_book: Book {
+            accepted: HashSet::new(),
+            model: Model::new(guest_first),
+            forgotten: HashSet::new(),
+        },
         saved_host: None,
         saved_guest: None,
         to_host: Vec::new(),

@@ -25,8 +25,11 @@ mod targets;
 pub use interaction::{Op, encode_script, interaction};
 pub use targets::{envelope, guest_open, link, session_decrypt, snapshot};
 
+/// A target's entry function.
+pub type Target = fn(&[u8]);
+
 /// Every target, by the name of its cargo-fuzz binary and corpus directory.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("link", link),
     ("envelope", envelope),
     ("guest_open", guest_open),

@@ -43,7 +43,14 @@ pub struct Opened {
 }
 
 /// Seals `body` as a snapshot of `kind` under `key`.
-pub fn seal(key: &[u8; 32], kind: u8, object_id: &[u8; 16], counter: u64, salt: [u8; 16], body: &[u8]) -> Vec<u8> {
+pub fn seal(
+    key: &[u8; 32],
+    kind: u8,
+    object_id: &[u8; 16],
+    counter: u64,
+    salt: [u8; 16],
+    body: &[u8],
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + body.len() + 16);
     out.push(VERSION);
     out.push(kind);

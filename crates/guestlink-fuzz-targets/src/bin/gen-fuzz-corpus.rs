@@ -87,7 +87,10 @@ fn main() {
     seeds.push(("guest_open", open_script(0, &f.record, 200, &[])));
     seeds.push(("guest_open", open_script(1, &flip(&f.record, 100), 0, &[(p0, 0), (&f.claimed_record, 1)])));
     seeds.push(("guest_open", open_script(0, &f.record, 1, &[(&f.revocation_unclaimed, 2), (p0, 0)])));
-    seeds.push(("guest_open", open_script(1, b"", 0, &[(&f.host_messages[0], 0), (&f.revocation_claimed, 2)])));
+    seeds.push((
+        "guest_open",
+        open_script(1, b"", 0, &[(&f.host_messages[0], 0), (&f.revocation_claimed, 2)]),
+    ));
     seeds.push(("guest_open", open_script(0, &f.record, 0, &[(&flip(p0, 90), 0), (&f.claim, 0)])));
 
     // session_decrypt: party byte, envelope.
@@ -131,20 +134,50 @@ fn main() {
     // interaction
     use Op::*;
     let scripts: Vec<Vec<Op>> = vec![
-        vec![Claim, DeliverToHost(0), DeliverToGuest(0), GuestSend, DeliverToHost(0), HostSend, DeliverToGuest(0)],
+        vec![
+            Claim,
+            DeliverToHost(0),
+            DeliverToGuest(0),
+            GuestSend,
+            DeliverToHost(0),
+            HostSend,
+            DeliverToGuest(0),
+        ],
         vec![HostSend, HostSend, DeliverToGuest(1), Claim, GuestSend, DeliverToHost(1), DeliverToHost(0)]
             .into_iter()
-            .chain([DeliverToGuest(0), DeliverToGuest(0), HostSend, DeliverToGuest(0), GuestSend, DeliverToHost(0)])
+            .chain([
+                DeliverToGuest(0),
+                DeliverToGuest(0),
+                HostSend,
+                DeliverToGuest(0),
+                GuestSend,
+                DeliverToHost(0),
+            ])
             .collect(),
-        vec![Claim, Duplicate(true, 0), DeliverToHost(0), DeliverToHost(0), DeliverToGuest(0), Duplicate(false, 0)],
+        vec![
+            Claim,
+            Duplicate(true, 0),
+            DeliverToHost(0),
+            DeliverToHost(0),
+            DeliverToGuest(0),
+            Duplicate(false, 0),
+        ],
         vec![Claim, Flip(true, 0, 40, 0x80), DeliverToHost(1), DeliverToHost(0), Flip(false, 0, 70, 1)]
             .into_iter()
             .chain([DeliverToGuest(1), DeliverToGuest(0)])
             .collect(),
-        vec![Claim, DeliverToHost(0), DeliverToGuest(0), GuestSend, GuestSend, GuestSend, Reorder(true, 0, 2)]
-            .into_iter()
-            .chain([Drop(true, 1), DeliverToHost(0), DeliverToHost(0), HostSend, DeliverToGuest(0)])
-            .collect(),
+        vec![
+            Claim,
+            DeliverToHost(0),
+            DeliverToGuest(0),
+            GuestSend,
+            GuestSend,
+            GuestSend,
+            Reorder(true, 0, 2),
+        ]
+        .into_iter()
+        .chain([Drop(true, 1), DeliverToHost(0), DeliverToHost(0), HostSend, DeliverToGuest(0)])
+        .collect(),
         vec![Claim, DeliverToHost(0), DeliverToGuest(0), Burst(false, 255), GuestSend, DeliverToHost(0)]
             .into_iter()
             .chain([Burst(false, 255), Burst(false, 255), Burst(false, 255), Burst(false, 255), GuestSend])
@@ -156,7 +189,14 @@ fn main() {
             .collect(),
         vec![Claim, DeliverToHost(0), DeliverToGuest(0), GuestSend, SaveGuest, DeliverToHost(0), HostSend]
             .into_iter()
-            .chain([DeliverToGuest(0), RestoreGuest, GuestSend, DeliverToHost(0), HostSend, DeliverToGuest(0)])
+            .chain([
+                DeliverToGuest(0),
+                RestoreGuest,
+                GuestSend,
+                DeliverToHost(0),
+                HostSend,
+                DeliverToGuest(0),
+            ])
             .collect(),
         vec![Claim, DeliverToHost(0), HostSend, Revoke, DeliverToGuest(1), DeliverToGuest(0), GuestSend]
             .into_iter()
@@ -184,7 +224,11 @@ fn main() {
 }
 
 fn fixture_host_key(fragment: &str) -> Vec<u8> {
-    guestlink::InviteLink::from_fragment(fragment).expect("fixture fragment").host_identity().as_bytes().to_vec()
+    guestlink::InviteLink::from_fragment(fragment)
+        .expect("fixture fragment")
+        .host_identity()
+        .as_bytes()
+        .to_vec()
 }
 
 fn write_seed(dir: &Path, bytes: &[u8]) {
