@@ -49,10 +49,16 @@ pub(crate) fn chain_step(ck: &Key32) -> (Key32, Key32) {
     (Key32(finish(m)), Key32(finish(c)))
 }
 
+/// HKDF-SHA256 (RFC 5869) extract-then-expand into `okm`; fails only when `okm` is longer than
+/// 255 * 32 = 8160 bytes.
+pub(crate) fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], okm: &mut [u8]) -> Result<()> {
+    Hkdf::<Sha256>::new(Some(salt), ikm).expand(info, okm).map_err(|_| Error::InvalidArgument)
+}
+
 fn hkdf_64(salt: &[u8], ikm: &[u8], info: &[u8]) -> (Key32, Key32) {
     let mut okm = Zeroizing::new([0u8; 64]);
     // 64 bytes is far below HKDF-SHA256's limit of 8160; the error arm cannot occur.
-    let _ = Hkdf::<Sha256>::new(Some(salt), ikm).expand(info, okm.as_mut_slice());
+    let _ = hkdf_sha256(salt, ikm, info, okm.as_mut_slice());
     let (a, b) = okm.split_at(32);
     let mut left = [0u8; 32];
     let mut right = [0u8; 32];
@@ -79,12 +85,11 @@ pub(crate) fn hkdf_expand<const N: usize>(prk: &Hkdf<Sha256>, info: &[u8]) -> Ze
 }
 
 /// `K = HMAC(key, label || salt)`, `N = salt[0..12]` (SPEC §7.3, §10).
-fn aead_for(key: &[u8; 32], label: &[u8], salt: &[u8; SALT_LEN]) -> (Aes256Gcm, Nonce<Aes256Gcm>) {
+fn aead_for(key: &[u8; 32], label: &[u8], salt: &[u8; SALT_LEN]) -> (Zeroizing<[u8; 32]>, [u8; 12]) {
     let k = Zeroizing::new(hmac(key, &[label, salt]));
-    let cipher = Aes256Gcm::new(&(*k).into());
     let mut nonce = [0u8; 12];
     nonce.copy_from_slice(salt.get(..12).unwrap_or(&[0u8; 12]));
-    (cipher, nonce.into())
+    (k, nonce)
 }
 
 /// Encrypts `plaintext` in place and appends the tag to `out` after the ciphertext.
@@ -96,7 +101,20 @@ pub(crate) fn seal_into(
     plaintext: &[u8],
     out: &mut Vec<u8>,
 ) {
-    let (cipher, nonce) = aead_for(key, label, salt);
+    let (k, nonce) = aead_for(key, label, salt);
+    aes256gcm_seal_into(&k, &nonce, ad, plaintext, out);
+}
+
+/// Raw AES-256-GCM with a 96-bit nonce and a 128-bit tag: appends `ciphertext || tag` to `out`.
+pub(crate) fn aes256gcm_seal_into(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    ad: &[u8],
+    plaintext: &[u8],
+    out: &mut Vec<u8>,
+) {
+    let cipher = Aes256Gcm::new(&(*key).into());
+    let nonce: Nonce<Aes256Gcm> = (*nonce).into();
     let start = out.len();
     out.extend_from_slice(plaintext);
     let buf = out.get_mut(start..).unwrap_or_default();
@@ -115,10 +133,23 @@ pub(crate) fn open(
     sealed: &[u8],
     err: Error,
 ) -> Result<Zeroizing<Vec<u8>>> {
+    let (k, nonce) = aead_for(key, label, salt);
+    aes256gcm_open(&k, &nonce, ad, sealed, err)
+}
+
+/// Raw AES-256-GCM decryption of `ciphertext || tag`; `err` on a short input or a bad tag.
+pub(crate) fn aes256gcm_open(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    ad: &[u8],
+    sealed: &[u8],
+    err: Error,
+) -> Result<Zeroizing<Vec<u8>>> {
     let split = sealed.len().checked_sub(TAG_LEN).ok_or(err)?;
     let (ct, tag) = sealed.split_at_checked(split).ok_or(err)?;
     let tag = Tag::<Aes256Gcm>::try_from(tag).map_err(|_| err)?;
-    let (cipher, nonce) = aead_for(key, label, salt);
+    let cipher = Aes256Gcm::new(&(*key).into());
+    let nonce: Nonce<Aes256Gcm> = (*nonce).into();
     let mut buf = Zeroizing::new(ct.to_vec());
     cipher.decrypt_inout_detached(&nonce, ad, buf.as_mut_slice().into(), &tag).map_err(|_| err)?;
     Ok(buf)
