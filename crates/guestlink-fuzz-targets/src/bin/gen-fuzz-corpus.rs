@@ -1,6 +1,6 @@
 //! Writes the seed corpora `fuzz/corpus/<target>/` from the deterministic fixture conversation.
 //!
-//! `cargo run -p guestlink-fuzz-targets --bin gen-fuzz-corpus` (from the repository root).
+//! `cargo run -p guestlink-fuzz-targets --bin gen-fuzz-corpus [OUT_DIR]` (default: fuzz/corpus).
 //! Each file is named by the first 16 hex digits of its SHA-256, so re-running is idempotent.
 #![allow(clippy::expect_used, clippy::indexing_slicing)]
 
@@ -31,7 +31,10 @@ fn flip(bytes: &[u8], at: usize) -> Vec<u8> {
 }
 
 fn main() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
+    let root = std::env::args_os()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus"));
     let f = fixture();
     let mut seeds: Vec<(&str, Vec<u8>)> = Vec::new();
 
