@@ -8,8 +8,8 @@ use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use guestlink::{
-    GuestReceived, GuestSession, HostIdentity, HostReceived, HostSession, InviteLink, MailboxId,
-    MailboxPublicKey, OpenedInvite, SnapshotKey,
+    GuestReceived, GuestSession, HostIdentity, HostReceived, HostSession, InviteLink, InviteRecord,
+    MailboxId, MailboxPublicKey, OpenedInvite, SnapshotKey,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -37,6 +37,8 @@ pub struct Fixture {
     pub link: String,
     /// The signed invite record.
     pub record: Vec<u8>,
+    /// The same, parsed (signature verified once, not once per fuzz input).
+    pub parsed_record: InviteRecord,
     /// Host pre-claim envelopes ("pre 1", "pre 2").
     pub pre_claim: Vec<Vec<u8>>,
     /// The guest's claim envelope (content: join).
@@ -181,6 +183,7 @@ fn build() -> Fixture {
 
     Fixture {
         link,
+        parsed_record: InviteRecord::parse(&record).expect("fixture record"),
         record,
         pre_claim,
         claim,
