@@ -281,15 +281,10 @@ pub(crate) fn pad(content_type: ContentType, body: &[u8]) -> Result<Zeroizing<Ve
 pub(crate) fn unpad(padded: &[u8]) -> Result<Content> {
     let end = padded.iter().rposition(|&b| b != 0).ok_or(Error::InvalidContent)?;
     let (content, marker) = padded.split_at_checked(end).ok_or(Error::InvalidContent)?;
-    if marker.first() != Some(&0x80) || padded_len(end + 1) != padded.len() {
+    if marker.first() != Some(&0x80) || padded_len(end + 1) != padded.len() || end > MAX_BODY_LEN + 1 {
         return Err(Error::InvalidContent);
     }
     let (ty, body) = content.split_first().ok_or(Error::InvalidContent)?;
-    // Padmé rounds MAX_BODY_LEN + 2 up to MAX_PADDED_LEN, so an authenticated peer could fit
-    // up to MAX_PADDED_LEN - 2 body bytes: the receiver enforces the same maximum as the sender.
-    if body.len() > MAX_BODY_LEN {
-        return Err(Error::PlaintextTooLarge);
-    }
     match *ty {
         t if t == ContentType::Text as u8 => core::str::from_utf8(body)
             .map(|s| Content::Text(String::from(s)))
@@ -356,7 +351,7 @@ mod tests {
         oversized.push(0x80);
         oversized.resize(MAX_PADDED_LEN, 0);
         assert_eq!(padded_len(MAX_BODY_LEN + 3), MAX_PADDED_LEN);
-        assert_eq!(unpad(&oversized), Err(Error::PlaintextTooLarge));
+        assert_eq!(unpad(&oversized), Err(Error::InvalidContent));
         let edge = pad(ContentType::Text, &alloc::vec![b'a'; MAX_BODY_LEN]).unwrap();
         assert!(matches!(unpad(&edge), Ok(Content::Text(t)) if t.len() == MAX_BODY_LEN));
     }

@@ -24,7 +24,7 @@ use crate::record::{InviteRecord, parse_claimed, parse_revocation, session_id, v
 use crate::relay;
 use crate::safety::SafetyCode;
 use crate::session::{Route, open, seal};
-use crate::snapshot::{self, SnapshotInfo, SnapshotKind};
+use crate::snapshot::{self, SnapshotKind};
 
 /// What the guest gets from a decrypted host envelope.
 #[derive(Debug, PartialEq, Eq)]
@@ -230,14 +230,8 @@ impl OpenedInvite {
 
     /// Saves the opened invite encrypted under `key`; each save increments the counter.
     pub fn snapshot<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, key: &SnapshotKey) -> Vec<u8> {
-        self.counter = self.counter.saturating_add(1);
-        let body = Zeroizing::new(self.encode());
-        let info = SnapshotInfo {
-            kind: SnapshotKind::OpenedInvite,
-            object_id: self.invite.mailbox_id.0,
-            counter: self.counter,
-        };
-        snapshot::seal(rng, key, &info, &body)
+        let (id, body) = (self.invite.mailbox_id.0, self.encode());
+        snapshot::save(rng, key, SnapshotKind::OpenedInvite, id, &mut self.counter, body)
     }
 
     fn encode(&self) -> Vec<u8> {
@@ -280,7 +274,7 @@ impl OpenedInvite {
     /// A digest of the whole state, for tests that check a failed call changed nothing.
     #[doc(hidden)]
     pub fn state_digest_for_testing_only(&self) -> [u8; 32] {
-        digest(&self.encode(), self.counter)
+        digest(&Zeroizing::new(self.encode()), self.counter)
     }
 }
 
@@ -445,14 +439,8 @@ impl GuestSession {
 
     /// Saves the session encrypted under `key`; each save increments the counter.
     pub fn snapshot<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, key: &SnapshotKey) -> Vec<u8> {
-        self.counter = self.counter.saturating_add(1);
-        let body = Zeroizing::new(self.encode());
-        let info = SnapshotInfo {
-            kind: SnapshotKind::GuestSession,
-            object_id: self.invite.mailbox_id.0,
-            counter: self.counter,
-        };
-        snapshot::seal(rng, key, &info, &body)
+        let (id, body) = (self.invite.mailbox_id.0, self.encode());
+        snapshot::save(rng, key, SnapshotKind::GuestSession, id, &mut self.counter, body)
     }
 
     fn encode(&self) -> Vec<u8> {
@@ -473,7 +461,7 @@ impl GuestSession {
         let guest_mailbox = SigningKey::from_bytes(&Zeroizing::new(r.array()?));
         let claim_key: [u8; 32] = r.array()?;
         let flags = r.u8()?;
-        if flags & !0b11 != 0 {
+        if flags & !0b11 != 0 || !crate::keys::x25519_canonical(&claim_key) {
             return Err(Error::SnapshotMalformed);
         }
         let ratchet = snapshot::read_ratchet(&mut r)?;
@@ -500,7 +488,7 @@ impl GuestSession {
     /// A digest of the whole state, for tests that check a failed call changed nothing.
     #[doc(hidden)]
     pub fn state_digest_for_testing_only(&self) -> [u8; 32] {
-        digest(&self.encode(), self.counter)
+        digest(&Zeroizing::new(self.encode()), self.counter)
     }
 }
 

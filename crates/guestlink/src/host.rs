@@ -24,7 +24,7 @@ use crate::record::{
 };
 use crate::safety::SafetyCode;
 use crate::session::{Route, open, seal};
-use crate::snapshot::{self, SnapshotInfo, SnapshotKind};
+use crate::snapshot::{self, SnapshotKind};
 use crate::{relay, snapshot::read_key};
 
 /// A host's long-term identity: an Ed25519 key pair used only to sign invite records.
@@ -108,14 +108,8 @@ impl HostIdentity {
 
     /// Saves the identity encrypted under `key`; each save increments the counter.
     pub fn snapshot<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, key: &SnapshotKey) -> Vec<u8> {
-        self.counter = self.counter.saturating_add(1);
-        let body = Zeroizing::new(self.key.to_bytes().to_vec());
-        let info = SnapshotInfo {
-            kind: SnapshotKind::HostIdentity,
-            object_id: self.object_id(),
-            counter: self.counter,
-        };
-        snapshot::seal(rng, key, &info, &body)
+        let (id, body) = (self.object_id(), self.key.to_bytes().to_vec());
+        snapshot::save(rng, key, SnapshotKind::HostIdentity, id, &mut self.counter, body)
     }
 
     /// Loads an identity snapshot, refusing one whose counter is below `min_counter`.
@@ -488,14 +482,8 @@ impl HostSession {
 
     /// Saves the session encrypted under `key` (SPEC §10); each save increments the counter.
     pub fn snapshot<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, key: &SnapshotKey) -> Vec<u8> {
-        self.counter = self.counter.saturating_add(1);
-        let body = Zeroizing::new(self.encode());
-        let info = SnapshotInfo {
-            kind: SnapshotKind::HostSession,
-            object_id: self.mailbox_id.0,
-            counter: self.counter,
-        };
-        snapshot::seal(rng, key, &info, &body)
+        let (id, body) = (self.mailbox_id.0, self.encode());
+        snapshot::save(rng, key, SnapshotKind::HostSession, id, &mut self.counter, body)
     }
 
     /// The counter of the last snapshot saved or loaded.
@@ -545,6 +533,11 @@ impl HostSession {
         let claim = if r.flag()? {
             let claim_key: [u8; 32] = r.array()?;
             let guest_mailbox: [u8; 32] = r.array()?;
+            if !crate::keys::x25519_canonical(&claim_key)
+                || MailboxPublicKey::from_bytes(&guest_mailbox).is_err()
+            {
+                return Err(Error::SnapshotMalformed);
+            }
             let verifier = if r.flag()? {
                 Some(ClaimVerifier { root: read_key(&mut r)?, ours: snapshot::read_keypair(&mut r)? })
             } else {

@@ -105,6 +105,7 @@ impl InviteRecord {
         }
         let host_identity = IdentityPublicKey::from_bytes(&r.array()?)?;
         let invite_key: [u8; 32] = r.array()?;
+        ed25519_public(&invite_key)?;
         let host_mailbox = MailboxPublicKey::from_bytes(&r.array()?)?;
         let link_mailbox = MailboxPublicKey::from_bytes(&r.array()?)?;
         let guest_initial: [u8; 32] = r.array()?;
@@ -115,7 +116,6 @@ impl InviteRecord {
         let signed = bytes.get(..signed_len).ok_or(Error::EnvelopeMalformed)?;
         let signature: [u8; 64] = r.array()?;
         r.finish()?;
-        ed25519_public(&invite_key)?;
         if !x25519_canonical(&guest_initial) || !x25519_canonical(&host_ratchet) {
             return Err(Error::InvalidKey);
         }

@@ -102,6 +102,20 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
     out
 }
 
+/// One save of an object: bumps its counter, then seals its body (which is zeroized after).
+pub(crate) fn save<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    key: &SnapshotKey,
+    kind: SnapshotKind,
+    object_id: [u8; 16],
+    counter: &mut u64,
+    body: Vec<u8>,
+) -> Vec<u8> {
+    *counter = counter.saturating_add(1);
+    let body = Zeroizing::new(body);
+    seal(rng, key, &SnapshotInfo { kind, object_id, counter: *counter }, &body)
+}
+
 /// Checks the header (version, kind, rollback) and decrypts the body.
 pub(crate) fn open(
     bytes: &[u8],

@@ -940,7 +940,8 @@ mod malformed_peer {
         assert!(longest_padded_body > MAX_BODY_LEN);
         for len in [MAX_BODY_LEN + 1, longest_padded_body] {
             let forged = sender.clone().seal(&pad(0x01, "b".repeat(len).as_bytes()), salt(&mut w.r));
-            guest_refuses(&mut guest, &forged, Error::PlaintextTooLarge);
+            // SPEC §6.4: every post-AEAD content check fails as INVALID_CONTENT.
+            guest_refuses(&mut guest, &forged, Error::InvalidContent);
         }
         // The edge itself is fine, and the refused attempts burned no key at that counter.
         let edge = "c".repeat(MAX_BODY_LEN);
