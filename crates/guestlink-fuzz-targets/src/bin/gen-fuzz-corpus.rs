@@ -217,6 +217,31 @@ fn main() {
         seeds.push(("interaction", encode_script(&s)));
     }
 
+    // Seeds from the project's own test vectors (other keys than the fixture's, so they
+    // exercise parsing and refusal paths; at most a dozen per suite to keep corpora small).
+    let vectors = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test-vectors");
+    let suite = |name: &str| -> Vec<serde_json::Value> {
+        let text = fs::read_to_string(vectors.join(format!("{name}.json"))).expect("test vectors");
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+        doc["cases"].as_array().expect("cases").clone()
+    };
+    let hex_field =
+        |case: &serde_json::Value, field: &str| case[field].as_str().map(|h| hex::decode(h).expect("hex"));
+    for case in suite("link").iter().take(12) {
+        if let Some(link) = case["link"].as_str() {
+            seeds.push(("link", link.as_bytes().to_vec()));
+        }
+    }
+    for case in suite("record").iter().take(12) {
+        seeds.extend(hex_field(case, "record").map(|r| ("envelope", r)));
+    }
+    for case in suite("envelope").iter().take(12) {
+        seeds.extend(hex_field(case, "envelope").map(|e| ("envelope", e)));
+    }
+    for case in suite("snapshot").iter().take(12) {
+        seeds.extend(hex_field(case, "snapshot").map(|s| ("snapshot", [&[0u8][..], &s].concat())));
+    }
+
     for (name, _) in TARGETS {
         fs::create_dir_all(root.join(name)).expect("mkdir");
     }
