@@ -77,7 +77,8 @@ impl Op {
             10 => Op::SaveGuest,
             11 => Op::RestoreHost,
             12 => Op::RestoreGuest,
-            13 => Op::Burst(input.byte() & 1 == 1, input.byte()),
+            // At most 64 lost messages per burst keeps runs fast; 16 bursts pass the gap limit.
+            13 => Op::Burst(input.byte() & 1 == 1, input.byte() % 64),
             _ => Op::Revoke,
         }
     }

@@ -181,10 +181,11 @@ fn main() {
         .into_iter()
         .chain([Drop(true, 1), DeliverToHost(0), DeliverToHost(0), HostSend, DeliverToGuest(0)])
         .collect(),
-        vec![Claim, DeliverToHost(0), DeliverToGuest(0), Burst(false, 255), GuestSend, DeliverToHost(0)]
+        // 63 + 17 * 64 lost messages: the skipped-key cap, then the gap limit.
+        vec![Claim, DeliverToHost(0), DeliverToGuest(0), Burst(false, 63), GuestSend, DeliverToHost(0)]
             .into_iter()
-            .chain([Burst(false, 255), Burst(false, 255), Burst(false, 255), Burst(false, 255), GuestSend])
-            .chain([DeliverToHost(0), HostSend, DeliverToGuest(0)])
+            .chain([Burst(false, 63); 17])
+            .chain([GuestSend, DeliverToHost(0), HostSend, DeliverToGuest(0)])
             .collect(),
         vec![HostSend, SaveGuest, SaveHost, DeliverToGuest(0), Claim, DeliverToHost(0), RestoreHost]
             .into_iter()
