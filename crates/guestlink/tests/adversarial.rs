@@ -537,6 +537,25 @@ mod relay {
     }
 
     #[test]
+    fn pre_claim_messages_reordered_across_the_claim_decrypt_once() {
+        let mut w = world(23);
+        let pre1 = w.host.encrypt(&mut w.r, NOW, "pre 1").unwrap();
+        let (mut guest, claim) = w.open().claim(&mut w.r, NOW).unwrap();
+        // The host writes again before the claim reaches it: still a signed pre-claim envelope.
+        let pre2 = w.host.encrypt(&mut w.r, NOW, "pre 2").unwrap();
+        assert_eq!(peek(&pre2).unwrap().kind, EnvelopeKind::PreClaim);
+        let HostReceived::Claimed(acc) = w.host.decrypt(&mut w.r, NOW, &claim).unwrap() else { panic!() };
+        // The confirmation announces the pre-claim chain's length (2): the guest closes it there.
+        assert_eq!(guest.decrypt(&acc.confirmation), Ok(GuestReceived::Confirmed));
+        assert_eq!(guest.skipped_key_count(), 2);
+        assert_eq!(guest.decrypt(&pre2), Ok(GuestReceived::Text("pre 2".into())));
+        assert_eq!(guest.decrypt(&pre1), Ok(GuestReceived::Text("pre 1".into())));
+        assert_eq!(guest.skipped_key_count(), 0);
+        guest_refuses(&mut guest, &pre1, Error::Duplicate);
+        guest_refuses(&mut guest, &pre2, Error::Duplicate);
+    }
+
+    #[test]
     fn reflected_envelopes_never_decrypt_for_their_sender() {
         let mut w = world(18);
         let pre = w.host.encrypt(&mut w.r, NOW, "pre").unwrap();
@@ -774,6 +793,24 @@ mod leaked_link {
         let forged = forger.seal(&pad(0x01, b"forged"), salt(&mut w.r));
         guest_refuses(&mut guest, &forged, Error::DecryptFailed);
         assert_eq!(guest.decrypt(&secret), Ok(GuestReceived::Text("post-claim secret".into())));
+    }
+
+    #[test]
+    fn the_link_derived_initial_key_never_speaks_for_the_guest() {
+        let mut w = world(34);
+        let guest_initial: [u8; 32] = w.record[147..179].try_into().unwrap();
+        let (mut guest, claim) = w.open().claim(&mut w.r, NOW).unwrap();
+        let mut as_initial = claim.clone();
+        as_initial[CLAIM_RATCHET_AT..CLAIM_RATCHET_AT + 32].copy_from_slice(&guest_initial);
+        host_refuses(&mut w.host, &mut w.r, &as_initial, Error::InvalidKey);
+        let HostReceived::Claimed(acc) = w.host.decrypt(&mut w.r, NOW, &claim).unwrap() else { panic!() };
+        assert_eq!(guest.decrypt(&acc.confirmation), Ok(GuestReceived::Confirmed));
+        // After the claim the initial key is a closed chain: no counter is acceptable on it.
+        let g = guest.encrypt(&mut w.r, "real").unwrap();
+        let mut on_initial = g.clone();
+        on_initial[RATCHET_AT..RATCHET_AT + 32].copy_from_slice(&guest_initial);
+        host_refuses(&mut w.host, &mut w.r, &on_initial, Error::InvalidCounter);
+        assert!(w.host.decrypt(&mut w.r, NOW, &g).is_ok());
     }
 
     #[test]
