@@ -2,7 +2,7 @@
 
 use aes_gcm::AesGcm;
 use aes_gcm::aead::consts::U12;
-use aes_gcm::aead::{AeadInOut, Nonce, Tag};
+use aes_gcm::aead::{AeadInOut, Tag};
 use aes_gcm::aes::Aes256Enc;
 use alloc::vec::Vec;
 use hkdf::Hkdf;
@@ -55,10 +55,16 @@ pub(crate) fn chain_step(ck: &Key32) -> (Key32, Key32) {
     (Key32(finish(m)), Key32(finish(c)))
 }
 
+/// HKDF-SHA256 (RFC 5869) extract-then-expand into `okm`; fails only when `okm` is longer than
+/// 255 * 32 = 8160 bytes.
+pub(crate) fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], okm: &mut [u8]) -> Result<()> {
+    Hkdf::<Sha256>::new(Some(salt), ikm).expand(info, okm).map_err(|_| Error::InvalidArgument)
+}
+
 fn hkdf_64(salt: &[u8], ikm: &[u8], info: &[u8]) -> (Key32, Key32) {
     let mut okm = Zeroizing::new([0u8; 64]);
     // 64 bytes is far below HKDF-SHA256's limit of 8160; the error arm cannot occur.
-    let _ = Hkdf::<Sha256>::new(Some(salt), ikm).expand(info, okm.as_mut_slice());
+    let _ = hkdf_sha256(salt, ikm, info, okm.as_mut_slice());
     let (a, b) = okm.split_at(32);
     let mut left = [0u8; 32];
     let mut right = [0u8; 32];
@@ -84,20 +90,19 @@ pub(crate) fn hkdf_expand<const N: usize>(prk: &Hkdf<Sha256>, info: &[u8]) -> Ze
     out
 }
 
-/// `K = HMAC(key, label || salt)`, `N = salt[0..12]` (SPEC §7.3, §10). The cipher is built
-/// where it is used: returned by value it would be copied around (hundreds of bytes of round
-/// and hash keys).
+/// `K = HMAC(key, label || salt)` (SPEC §7.3, §10).
 fn aead_key(key: &[u8; 32], label: &[u8], salt: &[u8; SALT_LEN]) -> Key32 {
     Key32(hmac(key, &[label, salt]))
 }
 
-fn nonce(salt: &[u8; SALT_LEN]) -> Nonce<Aead> {
+/// `N = salt[0..12]` (SPEC §7.3, §10).
+fn nonce_of(salt: &[u8; SALT_LEN]) -> [u8; 12] {
     let mut nonce = [0u8; 12];
     nonce.copy_from_slice(salt.get(..12).unwrap_or(&[0u8; 12]));
-    nonce.into()
+    nonce
 }
 
-/// Appends `plaintext` to `out`, encrypts it there and appends the tag.
+/// Appends `plaintext` to `out`, encrypts it there under the salted key and appends the tag.
 pub(crate) fn seal_into(
     key: &[u8; 32],
     label: &[u8],
@@ -112,8 +117,7 @@ pub(crate) fn seal_into(
     let _ = seal_tail(key, label, salt, ad, out, start);
 }
 
-/// Encrypts `buf[start..]` in place and appends the tag. On the (unreachable: over 64 GiB)
-/// failure, the plaintext is wiped and cut off.
+/// Encrypts `buf[start..]` in place under the salted key (SPEC §7.3) and appends the tag.
 pub(crate) fn seal_tail(
     key: &[u8; 32],
     label: &[u8],
@@ -122,9 +126,23 @@ pub(crate) fn seal_tail(
     buf: &mut Vec<u8>,
     start: usize,
 ) -> Result<()> {
-    let cipher = Aead::new(&aead_key(key, label, salt).0.into());
+    aes256gcm_seal_tail(&aead_key(key, label, salt).0, &nonce_of(salt), ad, buf, start)
+}
+
+/// Raw AES-256-GCM (96-bit nonce, 128-bit tag): encrypts `buf[start..]` in place and appends
+/// the tag. On the (unreachable: over 64 GiB) failure, the plaintext is wiped and cut off.
+/// The cipher is built where it is used: returned by value it would be copied around (hundreds
+/// of bytes of round and hash keys).
+pub(crate) fn aes256gcm_seal_tail(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    ad: &[u8],
+    buf: &mut Vec<u8>,
+    start: usize,
+) -> Result<()> {
+    let cipher = Aead::new(&(*key).into());
     let tail = buf.get_mut(start..).unwrap_or_default();
-    match cipher.encrypt_inout_detached(&nonce(salt), ad, tail.into()) {
+    match cipher.encrypt_inout_detached(&(*nonce).into(), ad, tail.into()) {
         Ok(tag) => {
             buf.extend_from_slice(&tag);
             Ok(())
@@ -136,6 +154,19 @@ pub(crate) fn seal_tail(
     }
 }
 
+/// Raw AES-256-GCM: appends `ciphertext || tag` of `plaintext` to `out`.
+pub(crate) fn aes256gcm_seal_into(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    ad: &[u8],
+    plaintext: &[u8],
+    out: &mut Vec<u8>,
+) {
+    let start = out.len();
+    out.extend_from_slice(plaintext);
+    let _ = aes256gcm_seal_tail(key, nonce, ad, out, start);
+}
+
 fn tail_zeroize(buf: &mut Vec<u8>, start: usize) {
     use zeroize::Zeroize;
     if let Some(tail) = buf.get_mut(start..) {
@@ -144,7 +175,7 @@ fn tail_zeroize(buf: &mut Vec<u8>, start: usize) {
     buf.truncate(start);
 }
 
-/// Decrypts `ciphertext || tag`; the plaintext buffer zeroizes on drop.
+/// Decrypts `ciphertext || tag` under the salted key; the plaintext buffer zeroizes on drop.
 pub(crate) fn open(
     key: &[u8; 32],
     label: &[u8],
@@ -153,11 +184,22 @@ pub(crate) fn open(
     sealed: &[u8],
     err: Error,
 ) -> Result<Zeroizing<Vec<u8>>> {
+    aes256gcm_open(&aead_key(key, label, salt).0, &nonce_of(salt), ad, sealed, err)
+}
+
+/// Raw AES-256-GCM decryption of `ciphertext || tag`; `err` on a short input or a bad tag.
+pub(crate) fn aes256gcm_open(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    ad: &[u8],
+    sealed: &[u8],
+    err: Error,
+) -> Result<Zeroizing<Vec<u8>>> {
     let split = sealed.len().checked_sub(TAG_LEN).ok_or(err)?;
     let (ct, tag) = sealed.split_at_checked(split).ok_or(err)?;
     let tag = Tag::<Aead>::try_from(tag).map_err(|_| err)?;
-    let cipher = Aead::new(&aead_key(key, label, salt).0.into());
+    let cipher = Aead::new(&(*key).into());
     let mut buf = Zeroizing::new(ct.to_vec());
-    cipher.decrypt_inout_detached(&nonce(salt), ad, buf.as_mut_slice().into(), &tag).map_err(|_| err)?;
+    cipher.decrypt_inout_detached(&(*nonce).into(), ad, buf.as_mut_slice().into(), &tag).map_err(|_| err)?;
     Ok(buf)
 }

@@ -404,5 +404,14 @@ mod tests {
             pad(ContentType::Text, &alloc::vec![b'a'; MAX_BODY_LEN + 1]).err(),
             Some(Error::PlaintextTooLarge)
         );
+        // The receiver enforces the same maximum, although the padding would fit more.
+        let mut oversized = alloc::vec![ContentType::Text as u8];
+        oversized.extend_from_slice(&alloc::vec![b'a'; MAX_BODY_LEN + 1]);
+        oversized.push(0x80);
+        oversized.resize(MAX_PADDED_LEN, 0);
+        assert_eq!(padded_len(MAX_BODY_LEN + 3), MAX_PADDED_LEN);
+        assert_eq!(unpad_slice(&oversized), Err(Error::InvalidContent));
+        let edge = pad(ContentType::Text, &alloc::vec![b'a'; MAX_BODY_LEN]).unwrap();
+        assert!(matches!(unpad_slice(&edge), Ok(Content::Text(t)) if t.len() == MAX_BODY_LEN));
     }
 }

@@ -123,12 +123,16 @@ impl InviteLink {
             }
         })?;
         check_base_url(base, Error::SecretOutsideFragment)?;
-        Self::from_fragment(fragment)
+        // Exactly one '#': `base##capsule` must not parse as the same invite (canonical links).
+        Self::decode_fragment(fragment)
     }
 
     /// Parses only the fragment (what `location.hash` holds, with or without its leading `#`).
     pub fn from_fragment(fragment: &str) -> Result<Self> {
-        let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
+        Self::decode_fragment(fragment.strip_prefix('#').unwrap_or(fragment))
+    }
+
+    fn decode_fragment(fragment: &str) -> Result<Self> {
         if fragment.len() != FRAGMENT_LEN {
             return Err(Error::LinkMalformed);
         }
@@ -184,5 +188,25 @@ impl fmt::Debug for InviteLink {
             .field("mailbox_id", &self.keys.mailbox_id)
             .field("host", &self.host)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_link_has_exactly_one_hash() {
+        let host = IdentityPublicKey::from_bytes(
+            &ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]).verifying_key().to_bytes(),
+        )
+        .unwrap();
+        let link = make_link("https://chat.example/g", &[7u8; 32], &host).unwrap();
+        assert!(InviteLink::parse(link.as_str()).is_ok());
+        let doubled = link.as_str().replacen('#', "##", 1);
+        assert_eq!(InviteLink::parse(&doubled).err(), Some(Error::LinkMalformed));
+        // The fragment alone may still come with its leading '#' (`location.hash`).
+        let fragment = link.as_str().split_once('#').unwrap().1;
+        assert!(InviteLink::from_fragment(&alloc::format!("#{fragment}")).is_ok());
     }
 }
