@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Audit stage: supply chain (cargo-deny), fuzz corpora replay and seed drift, Wycheproof,
 # adversarial tests, and a short fuzz smoke when cargo-fuzz and a nightly toolchain exist.
-# Advisories are NOT checked here (they need network): see docs/spec-drafts/security-readme.md.
+# Advisories are NOT checked here (they need network): see README.md, Security.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_INCREMENTAL=0

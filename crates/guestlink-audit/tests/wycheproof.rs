@@ -1,7 +1,7 @@
 //! Project Wycheproof vectors through guestlink's own acceptance functions.
 //!
 //! Wycheproof labels each case `valid`, `invalid` or `acceptable` ("a library may accept or
-//! refuse it"). guestlink's policy (docs/spec-drafts/primitives-policy.md) is stricter than the
+//! refuse it"). guestlink's policy (SPEC.md §3.3) is stricter than the
 //! primitives: every `valid` case must pass and every `invalid` one fail, and for the
 //! `acceptable` ones the test pins exactly which the protocol refuses and with which error.
 //! Bucket counts are asserted, so a changed file or policy cannot pass silently.

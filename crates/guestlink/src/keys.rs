@@ -260,9 +260,9 @@ impl SnapshotKey {
 
     /// A fresh random key.
     pub fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut bytes = [0u8; 32];
-        rng.fill_bytes(&mut bytes);
-        SnapshotKey(bytes)
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(bytes.as_mut_slice());
+        SnapshotKey(*bytes)
     }
 
     pub(crate) fn bytes(&self) -> &[u8; 32] {

@@ -1,4 +1,4 @@
-//! Adversarial tests, organised by attacker (SPEC "Threat model"; docs/spec-drafts/threat-model.md).
+//! Adversarial tests, organised by attacker (SPEC "Threat model"; SPEC.md §14.1).
 //!
 //! Every refusal is checked three ways: the exact error, the state unchanged (the state digest
 //! of the receiving party before and after), and memory bounded (skipped keys and receiving
