@@ -369,6 +369,17 @@ impl HostSession {
                         self.ratchet.commit(plan);
                         Ok(received)
                     }
+                    // The link-derived key never claims (as before the claim): the closed chain
+                    // of the guest's initial key stays first until the window has long closed.
+                    Some(_)
+                        if self
+                            .ratchet
+                            .chains
+                            .front()
+                            .is_some_and(|f| f.ratchet == claim_key && f.key.is_none()) =>
+                    {
+                        Err(Error::InvalidKey)
+                    }
                     Some(c) => match &c.verifier {
                         Some(v) => Err(self.check_competing(v, &parsed, &claim_key, &guest_mailbox)),
                         None => Err(Error::StaleClaim),

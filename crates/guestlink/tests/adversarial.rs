@@ -805,6 +805,8 @@ mod leaked_link {
         host_refuses(&mut w.host, &mut w.r, &as_initial, Error::InvalidKey);
         let HostReceived::Claimed(acc) = w.host.decrypt(&mut w.r, NOW, &claim).unwrap() else { panic!() };
         assert_eq!(guest.decrypt(&acc.confirmation), Ok(GuestReceived::Confirmed));
+        // After the claim too, a claim under the initial key is refused as such.
+        host_refuses(&mut w.host, &mut w.r, &as_initial, Error::InvalidKey);
         // After the claim the initial key is a closed chain: no counter is acceptable on it.
         let g = guest.encrypt(&mut w.r, "real").unwrap();
         let mut on_initial = g.clone();
