@@ -328,13 +328,7 @@ impl HostSession {
         content_type: ContentType,
         body: &[u8],
     ) -> Result<Vec<u8>> {
-        let route = Route {
-            kind: EnvelopeKind::Message,
-            mailbox: &self.mailbox_id,
-            guest_mailbox: None,
-            direction: Direction::HostToGuest,
-            session_id: sid,
-        };
+        let route = Route::host_message(&self.mailbox_id, sid);
         seal(&mut self.ratchet, rng, &route, content_type, body)
     }
 
@@ -435,13 +429,7 @@ impl HostSession {
         // Build the whole next state, confirmation included, before replacing anything.
         let mut next = self.ratchet.clone();
         next.commit(plan);
-        let route = Route {
-            kind: EnvelopeKind::Message,
-            mailbox: &self.mailbox_id,
-            guest_mailbox: None,
-            direction: Direction::HostToGuest,
-            session_id: &sid,
-        };
+        let route = Route::host_message(&self.mailbox_id, &sid);
         let confirmation = seal(&mut next, rng, &route, ContentType::Confirm, &[])?;
         let record = ClaimedRecord { claim_key, guest_mailbox_key, claimed_at: now };
         let claimed_record = build_claimed(&self.invite_key, &self.mailbox_id, &self.record_hash, &record);

@@ -23,6 +23,19 @@ pub(crate) struct Route<'a> {
     pub(crate) session_id: &'a [u8; 32],
 }
 
+impl<'a> Route<'a> {
+    /// A post-claim host-to-guest message (type 0x12) of session `session_id`.
+    pub(crate) fn host_message(mailbox: &'a MailboxId, session_id: &'a [u8; 32]) -> Self {
+        Route {
+            kind: EnvelopeKind::Message,
+            mailbox,
+            guest_mailbox: None,
+            direction: Direction::HostToGuest,
+            session_id,
+        }
+    }
+}
+
 /// Encrypts one message on the sending chain. Fails before any state change on oversized input.
 pub(crate) fn seal<R: CryptoRng + ?Sized>(
     ratchet: &mut Ratchet,
