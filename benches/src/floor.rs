@@ -139,7 +139,8 @@ pub fn benches() -> Vec<Bench> {
     }));
     out.push(iter(format!("{g}/x25519_dh"), move || a.diffie_hellman(black_box(&peer))));
     out.push(iter(format!("{g}/hkdf64"), || hkdf64(black_box(&[1; 32]), &[2; 32])));
-    // guestlink's per-message AEAD key: HMAC(mk, "guestlink/v1/aead-key" || salt), 37 bytes.
+    // Message version 1's per-message AEAD key: HMAC(mk, "guestlink/v1/aead-key" || salt),
+    // 37 bytes (version 2 dropped it; kept to show what it cost).
     out.push(iter(format!("{g}/hmac_37"), || {
         let mut mac = <HmacSha256 as KeyInit>::new_from_slice(black_box(&[4; 32])).expect("any length");
         mac.update(&[5; 37]);

@@ -132,8 +132,8 @@ mod tests {
     use super::*;
     use guestlink::padded_len;
 
-    /// Common header, message header, tag (SPEC §6).
-    const FIXED: usize = 18 + 56 + 16;
+    /// Common header, message header (version 2: 52 bytes), tag (SPEC §6).
+    const FIXED: usize = 18 + 52 + 16;
 
     #[test]
     fn overheads_follow_the_envelope_layout() {

@@ -1,6 +1,8 @@
 //! The optimisations of the hot path must not change one output byte: a deterministic
 //! conversation (every envelope, record, link and snapshot, in order) hashes to the digest that
-//! the unoptimised core produced (commit 8e03069).
+//! the unoptimised core produced (commit 8e03069), re-pinned once when message envelope
+//! version 2 changed the wire format on purpose (SPEC §17): that commit changed the key
+//! derivation and header only, and its vectors are checked by an independent model.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 use guestlink::{GuestReceived, HostIdentity, HostReceived, InviteLink, SnapshotKey};
@@ -9,7 +11,7 @@ use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use sha2::{Digest, Sha256};
 
-const PINNED: &str = "bd8c869acacf2ac234f1f8fa97bf6c3788b018335106b6656c13fcef39b02f06";
+const PINNED: &str = "c69e74bb3f994244f39d0b53522b10ff322b828ed0c0ab0d5382adb51b713d2a";
 
 #[test]
 fn conversation_bytes_are_unchanged() {

@@ -359,6 +359,9 @@ typedef struct {
   uint32_t kind;
   // The mailbox the envelope belongs to.
   uint8_t mailbox_id[16];
+  // The version byte: 1 for records, `guestlink_message_version()` for the messages this
+  // library writes, 1 for messages of older writers (still read).
+  uint32_t version;
 } guestlink_envelope_info;
 
 // The cleartext header of a snapshot (`guestlink_snapshot_peek`): authenticated, not secret.
@@ -378,15 +381,20 @@ extern "C" {
 // The library version, such as `"0.1.0"`: static, NUL-terminated, never freed. Any thread.
 const char *guestlink_version(void);
 
-// The protocol version byte this library speaks (every envelope's first byte). Any thread.
+// The protocol version: the first byte of every record, and the version the safety code
+// commits to. Any thread.
 uint8_t guestlink_protocol_version(void);
+
+// The version byte of the message envelopes this library writes (it also reads version 1).
+// Any thread.
+uint8_t guestlink_message_version(void);
 
 // The largest envelope a message with a body of `body_len` bytes produces (any type): the
 // output buffer `_encrypt` requires. Returns 0 when `body_len` exceeds `GUESTLINK_MAX_BODY_LEN`.
 // Any thread.
 size_t guestlink_max_envelope_len(size_t body_len);
 
-// Reads the common header of any envelope or record: its kind and mailbox, without any key
+// Reads the common header of any envelope or record: its version, kind and mailbox, without any key
 // (what a relay or an app routing envelopes to sessions needs). Any thread.
 //
 // # Safety

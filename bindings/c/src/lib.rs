@@ -48,6 +48,9 @@ pub struct guestlink_envelope_info {
     pub kind: u32,
     /// The mailbox the envelope belongs to.
     pub mailbox_id: [u8; 16],
+    /// The version byte: 1 for records, `guestlink_message_version()` for the messages this
+    /// library writes, 1 for messages of older writers (still read).
+    pub version: u32,
 }
 
 /// What a snapshot holds (`guestlink_snapshot_info.kind`).
@@ -87,10 +90,18 @@ pub extern "C" fn guestlink_version() -> *const c_char {
     boundary_or(c"unknown".as_ptr(), || VERSION.as_ptr())
 }
 
-/// The protocol version byte this library speaks (every envelope's first byte). Any thread.
+/// The protocol version: the first byte of every record, and the version the safety code
+/// commits to. Any thread.
 #[unsafe(no_mangle)]
 pub extern "C" fn guestlink_protocol_version() -> u8 {
     boundary_or(0, || guestlink::PROTOCOL_VERSION)
+}
+
+/// The version byte of the message envelopes this library writes (it also reads version 1).
+/// Any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn guestlink_message_version() -> u8 {
+    boundary_or(0, || guestlink::MESSAGE_VERSION)
 }
 
 /// The largest envelope a message with a body of `body_len` bytes produces (any type): the
@@ -101,7 +112,7 @@ pub extern "C" fn guestlink_max_envelope_len(body_len: usize) -> usize {
     boundary_or(0, || guestlink::max_envelope_len(body_len).unwrap_or(0))
 }
 
-/// Reads the common header of any envelope or record: its kind and mailbox, without any key
+/// Reads the common header of any envelope or record: its version, kind and mailbox, without any key
 /// (what a relay or an app routing envelopes to sessions needs). Any thread.
 ///
 /// # Safety
@@ -129,6 +140,7 @@ pub unsafe extern "C" fn guestlink_peek(
         out.set(guestlink_envelope_info {
             kind: u32::from(info.kind.to_byte()),
             mailbox_id: info.mailbox_id.to_bytes(),
+            version: u32::from(info.version),
         });
         Ok(())
     })

@@ -66,6 +66,7 @@ void test_conversation(void) {
   /* Versions and static strings. */
   CHECK(strlen(guestlink_version()) > 0);
   CHECK(guestlink_protocol_version() == 1);
+  CHECK(guestlink_message_version() == 2);
   CHECK(strcmp(guestlink_result_name(GUESTLINK_RESULT_DECRYPT_FAILED), "DECRYPT_FAILED") == 0);
   CHECK(strcmp(guestlink_result_message(GUESTLINK_RESULT_OK), "success") == 0);
 
@@ -99,6 +100,7 @@ void test_conversation(void) {
   guestlink_envelope_info info;
   CHECK_OK(guestlink_peek(record, record_len, &info));
   CHECK(info.kind == GUESTLINK_ENVELOPE_KIND_INVITE_RECORD);
+  CHECK(info.version == guestlink_protocol_version());
   uint8_t mailbox[GUESTLINK_MAILBOX_ID_LEN];
   CHECK_OK(guestlink_host_session_mailbox_id(host, mailbox, sizeof mailbox, &len));
   CHECK(memcmp(info.mailbox_id, mailbox, sizeof mailbox) == 0);
@@ -115,6 +117,7 @@ void test_conversation(void) {
   host_send(host, NOW, "second", &pre2);
   CHECK_OK(guestlink_peek(pre1.data, pre1.len, &info));
   CHECK(info.kind == GUESTLINK_ENVELOPE_KIND_PRE_CLAIM);
+  CHECK(info.version == guestlink_message_version());
 
   /* Guest: link, record, opened invite. */
   guestlink_invite_link *parsed = NULL;
@@ -247,6 +250,7 @@ void test_conversation(void) {
     guest_send(guest, text, &e);
     CHECK_OK(guestlink_peek(e.data, e.len, &info));
     CHECK(info.kind == GUESTLINK_ENVELOPE_KIND_MESSAGE);
+    CHECK(info.version == guestlink_message_version());
     CHECK_OK(guestlink_host_session_decrypt(host, NOW, e.data, e.len, &r));
     expect_text(r, text);
     snprintf(text, sizeof text, "h%d", i);

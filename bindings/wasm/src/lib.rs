@@ -91,6 +91,8 @@ export interface ClaimedRecord {
 
 /** What `peek` returns. */
 export interface EnvelopeInfo {
+  /** 1 for records; 2 for the messages this package writes (1 for messages from older writers). */
+  version: number;
   kind: "inviteRecord" | "claimedRecord" | "revocationRecord" | "preClaim" | "claim" | "message";
   mailboxId: Uint8Array;
 }

@@ -158,7 +158,7 @@ impl InviteRecord {
     }
 }
 
-/// Reads an envelope's kind and mailbox id without any key (what a relay routes by).
+/// Reads an envelope's version, kind and mailbox id without any key (what a relay routes by).
 #[wasm_bindgen(unchecked_return_type = "EnvelopeInfo")]
 pub fn peek(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
     let _entered = enter()?;
@@ -172,7 +172,11 @@ pub fn peek(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsVa
         guestlink::EnvelopeKind::Message => "message",
         _ => return Err(binding_error(UNSUPPORTED)),
     };
-    Obj::new().set("kind", kind)?.bytes("mailboxId", info.mailbox_id.as_bytes()).map(Obj::done)
+    Obj::new()
+        .set("version", info.version)?
+        .set("kind", kind)?
+        .bytes("mailboxId", info.mailbox_id.as_bytes())
+        .map(Obj::done)
 }
 
 /// Checks a relay authentication: returns if `signature` (64 bytes) by the 32-byte mailbox

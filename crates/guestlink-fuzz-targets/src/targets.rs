@@ -5,7 +5,8 @@ use std::collections::HashSet;
 use guestlink::limits::{MAX_CLOCK_SKEW_SECS, MAX_RECEIVING_CHAINS, MAX_SKIPPED_KEYS};
 use guestlink::{
     Error, GuestReceived, GuestSession, HostIdentity, HostReceived, HostSession, InviteLink, InviteRecord,
-    MAX_ENVELOPE_LEN, OpenedInvite, PROTOCOL_VERSION, peek, snapshot_info, verify_relay_auth,
+    MAX_ENVELOPE_LEN, MESSAGE_VERSION, OpenedInvite, PROTOCOL_VERSION, peek, snapshot_info,
+    verify_relay_auth,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -50,7 +51,12 @@ pub fn envelope(data: &[u8]) {
     let f = fixture();
     if let Ok(info) = peek(data) {
         assert!(data.len() <= MAX_ENVELOPE_LEN);
-        assert_eq!(data.first(), Some(&PROTOCOL_VERSION));
+        assert_eq!(data.first(), Some(&info.version));
+        // Records exist in version 1 only; messages are read in versions 1 and 2 (SPEC §6.1).
+        let expected = if info.kind.is_record() { PROTOCOL_VERSION } else { info.version };
+        assert!(
+            info.version == expected && (info.version == PROTOCOL_VERSION || info.version == MESSAGE_VERSION)
+        );
         assert_eq!(data.get(1), Some(&info.kind.to_byte()));
         assert_eq!(data.get(2..18), Some(&info.mailbox_id.as_bytes()[..]));
     }

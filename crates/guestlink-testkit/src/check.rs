@@ -106,12 +106,12 @@ fn kdf(c: &Value) {
                 assert_eq!(bytes(&w[0]["message_key"]), mk);
                 assert_eq!(bytes(&w[1]["chain_key"]), next);
             }
-            for s in steps {
-                let salt: [u8; 16] = bytes(&s["salt"]).try_into().expect("16");
-                assert_eq!(bytes(&s["aead_key"]), model::aead_key(&b32(&s["message_key"]), &salt));
-                assert_eq!(bytes(&s["nonce"]), salt[..12]);
+            // Files from before version 2 also list each step's version 1 AEAD key.
+            for s in steps.iter().filter(|s| s.get("salt").is_some()) {
+                aead_key_v1(s);
             }
         }
+        "aead-key-v1" => aead_key_v1(c),
         "safety-code" => {
             let mb: [u8; 16] = bytes(&c["mailbox_id"]).try_into().expect("16");
             let (long, short, qr) = model::safety_code(
@@ -135,6 +135,13 @@ fn kdf(c: &Value) {
         }
         other => panic!("unknown kdf case {other}"),
     }
+}
+
+/// SPEC §7.3, version 1: `K = HMAC(MK, label || salt)`, `N = salt[0..12]`.
+fn aead_key_v1(c: &Value) {
+    let salt: [u8; 16] = bytes(&c["salt"]).try_into().expect("16");
+    assert_eq!(bytes(&c["aead_key"]), model::aead_key_v1(&b32(&c["message_key"]), &salt));
+    assert_eq!(bytes(&c["nonce"]), salt[..12]);
 }
 
 fn link(c: &Value) {
@@ -169,11 +176,12 @@ fn check_keys(keys: &Value, envelope: &[u8], text: Option<&str>) {
     let e = model::parse_envelope(envelope).expect("envelope layout");
     let (mk, _) = model::chain_step(&b32(&keys["chain_key"]));
     assert_eq!(bytes(&keys["message_key"]), mk);
-    assert_eq!(bytes(&keys["aead_key"]), model::aead_key(&mk, &e.salt));
-    assert_eq!(bytes(&keys["nonce"]), e.salt[..12]);
+    let (k, nonce) = e.keying.key_and_nonce(&mk);
+    assert_eq!(bytes(&keys["aead_key"]), k);
+    assert_eq!(bytes(&keys["nonce"]), nonce);
     let ad = bytes(&keys["ad"]);
     assert_eq!(&ad[33..], e.prefix, "the AD ends with the envelope prefix");
-    let pt = model::aead_open(&b32(&keys["aead_key"]), &e.salt[..12], &ad, e.sealed)
+    let pt = model::aead_open(&b32(&keys["aead_key"]), &nonce, &ad, e.sealed)
         .expect("listed keys decrypt the envelope");
     assert_eq!(bytes(&keys["padded_plaintext"]), pt);
     let (ty, body) = model::unpad(&pt).expect("canonical padding");

@@ -88,13 +88,18 @@ fn kdf() -> Value {
     let (rk1, ck1) = model::root_step(&rk0, &[0x33; 32]);
     let mut chain = vec![];
     let mut ck = ck1;
+    let mut last_mk = [0u8; 32];
     for n in 0..3 {
         let (mk, next) = model::chain_step(&ck);
-        let salt = [n as u8; 16];
-        chain.push(json!({ "n": n, "chain_key": hx(ck), "message_key": hx(mk), "salt": hx(salt),
-            "aead_key": hx(model::aead_key(&mk, &salt)), "nonce": hx(&salt[..12]) }));
+        chain.push(json!({ "n": n, "chain_key": hx(ck), "message_key": hx(mk) }));
         ck = next;
+        last_mk = mk;
     }
+    // Version 2 encrypts under the message key itself; version 1's derivation is kept for
+    // readers of version 1 envelopes (SPEC §7.3, §17).
+    let salt = [0x5au8; 16];
+    let v1_case = json!({ "name": "aead-key-v1", "message_key": hx(last_mk), "salt": hx(salt),
+        "aead_key": hx(model::aead_key_v1(&last_mk, &salt)), "nonce": hx(&salt[..12]) });
     let (long, short, qr) = model::safety_code(&[1; 16], &[2; 32], &[3; 32], &[4; 32], &[5; 32]);
     let lens: Vec<Value> = [0usize, 2, 64, 65, 100, 1000, 1025, 4096, 65_538]
         .iter()
@@ -107,6 +112,7 @@ fn kdf() -> Value {
             json!({ "name": "root-init", "record_hash": hx(record_hash), "dh": hx(dh), "root_key": hx(rk0), "chain_key": hx(ck0) }),
             json!({ "name": "root-step", "root_key": hx(rk0), "dh": hx([0x33u8; 32]), "next_root_key": hx(rk1), "chain_key": hx(ck1) }),
             json!({ "name": "chain", "steps": chain }),
+            v1_case,
             json!({ "name": "safety-code", "mailbox_id": hx([1u8; 16]), "host_identity": hx([2u8; 32]), "record_hash": hx([3u8; 32]),
                     "claim_key": hx([4u8; 32]), "guest_mailbox_pk": hx([5u8; 32]), "long": long, "short": short, "qr": hx(qr) }),
             json!({ "name": "padding", "lengths": lens }),
@@ -772,8 +778,8 @@ fn envelope() -> Value {
     let record_h0 = &run.record[18 + 1 + 5 * 32..18 + 1 + 6 * 32];
     let mut too_large = c.clone();
     too_large.resize(guestlink::MAX_ENVELOPE_LEN + 1, 0);
-    // Offsets in a claim: 18 header, 32 guest mailbox key, then ratchet 32, pn 4, n 4, salt 16.
-    let (cr, cpn, cn, csalt) = (50, 82, 86, 90);
+    // Offsets in a claim: 18 header, 32 guest mailbox key, then ratchet 32, pn 4, n 4, nonce 12.
+    let (cr, cpn, cn, cnonce) = (50, 82, 86, 90);
     type Case<'a> = (&'a str, &'a str, &'a str, u64, Vec<u8>, Error);
     let cases: Vec<Case<'_>> = vec![
         ("claim-truncated-header", "host", &host_unclaimed, NOW, c[..50].to_vec(), Error::EnvelopeMalformed),
@@ -794,12 +800,22 @@ fn envelope() -> Value {
             Error::DecryptFailed,
         ),
         ("too-large", "host", &host_unclaimed, NOW, too_large, Error::EnvelopeTooLarge),
-        ("bad-version", "host", &host_unclaimed, NOW, patch(&c, 0, &[2]), Error::VersionUnsupported),
+        ("bad-version", "host", &host_unclaimed, NOW, patch(&c, 0, &[3]), Error::VersionUnsupported),
+        // Relabelled as version 1, a 16-byte salt takes 4 of the 80 sealed bytes: too short.
+        ("claim-as-version-1", "host", &host_unclaimed, NOW, patch(&c, 0, &[1]), Error::EnvelopeMalformed),
+        (
+            "record-as-version-2",
+            "host",
+            &host_unclaimed,
+            NOW,
+            patch(&run.record, 0, &[2]),
+            Error::VersionUnsupported,
+        ),
         ("unknown-type", "host", &host_unclaimed, NOW, patch(&c, 1, &[0x7f]), Error::UnexpectedMessageType),
         ("record-as-message", "host", &host_unclaimed, NOW, run.record.clone(), Error::UnexpectedMessageType),
         ("wrong-mailbox", "host", &host_unclaimed, NOW, flip(&c, 2), Error::WrongMailbox),
         ("flipped-ciphertext", "host", &host_unclaimed, NOW, flip(&c, c.len() - 20), Error::DecryptFailed),
-        ("flipped-salt", "host", &host_unclaimed, NOW, flip(&c, csalt), Error::DecryptFailed),
+        ("flipped-nonce", "host", &host_unclaimed, NOW, flip(&c, cnonce), Error::DecryptFailed),
         (
             "claim-with-initial-key",
             "host",

@@ -129,8 +129,8 @@ pub fn chain_step(ck: &[u8; 32]) -> ([u8; 32], [u8; 32]) {
     (hmac(ck, &[&[0x01]]), hmac(ck, &[&[0x02]]))
 }
 
-/// SPEC §7.3: the AEAD key of a message.
-pub fn aead_key(mk: &[u8; 32], salt: &[u8; 16]) -> [u8; 32] {
+/// SPEC §7.3, version 1: the AEAD key of a message. (Version 2 uses the message key itself.)
+pub fn aead_key_v1(mk: &[u8; 32], salt: &[u8; 16]) -> [u8; 32] {
     hmac(mk, &[label::AEAD_KEY, salt])
 }
 
@@ -203,8 +203,29 @@ pub struct MessageKeys {
     pub plaintext: Vec<u8>,
 }
 
+/// How a message's AEAD key and nonce are made (SPEC §6.2, §7.3), by version.
+#[derive(Clone, Copy, Debug)]
+pub enum Keying {
+    /// Version 2: `K = MK`, this nonce.
+    Nonce([u8; 12]),
+    /// Version 1: `K = HMAC(MK, label || salt)`, `N = salt[0..12]`.
+    Salt([u8; 16]),
+}
+
+impl Keying {
+    /// `(K, N)` for message key `mk`.
+    pub fn key_and_nonce(&self, mk: &[u8; 32]) -> ([u8; 32], [u8; 12]) {
+        match self {
+            Keying::Nonce(n) => (*mk, *n),
+            Keying::Salt(s) => (aead_key_v1(mk, s), s[..12].try_into().expect("12")),
+        }
+    }
+}
+
 /// A parsed message envelope (SPEC §6.3), by the model.
 pub struct ModelEnvelope<'a> {
+    /// Version byte (1 or 2).
+    pub version: u8,
     /// Type byte.
     pub kind: u8,
     /// Guest mailbox key of a claim.
@@ -213,8 +234,8 @@ pub struct ModelEnvelope<'a> {
     pub ratchet: [u8; 32],
     /// Counter.
     pub n: u32,
-    /// Salt.
-    pub salt: [u8; 16],
+    /// Nonce (version 2) or salt (version 1).
+    pub keying: Keying,
     /// Bytes before the ciphertext.
     pub prefix: &'a [u8],
     /// Ciphertext and tag.
@@ -223,7 +244,13 @@ pub struct ModelEnvelope<'a> {
 
 /// Parses a message envelope by SPEC §6.3 (no checks beyond layout; this is a model, not a parser).
 pub fn parse_envelope(e: &[u8]) -> Option<ModelEnvelope<'_>> {
+    let version = *e.first()?;
     let kind = *e.get(1)?;
+    let header_len = match version {
+        2 => 52,
+        1 => 56,
+        _ => return None,
+    };
     let mut at = 18;
     let guest_mailbox = if kind == 0x11 {
         at += 32;
@@ -231,16 +258,22 @@ pub fn parse_envelope(e: &[u8]) -> Option<ModelEnvelope<'_>> {
     } else {
         None
     };
-    let h = e.get(at..at + 56)?;
+    let h = e.get(at..at + header_len)?;
     let end = if kind == 0x10 { e.len().checked_sub(64)? } else { e.len() };
+    let keying = if version == 2 {
+        Keying::Nonce(h[40..52].try_into().ok()?)
+    } else {
+        Keying::Salt(h[40..56].try_into().ok()?)
+    };
     Some(ModelEnvelope {
+        version,
         kind,
         guest_mailbox,
         ratchet: h[..32].try_into().ok()?,
         n: u32::from_be_bytes(h[36..40].try_into().ok()?),
-        salt: h[40..56].try_into().ok()?,
-        prefix: e.get(..at + 56)?,
-        sealed: e.get(at + 56..end)?,
+        keying,
+        prefix: e.get(..at + header_len)?,
+        sealed: e.get(at + header_len..end)?,
     })
 }
 
@@ -299,7 +332,7 @@ impl Conversation {
             ck = chain_step(&ck).1;
         }
         let (mk, _) = chain_step(&ck);
-        let key = aead_key(&mk, &e.salt);
+        let (key, nonce) = e.keying.key_and_nonce(&mk);
         let sid = match e.kind {
             0x10 => self.record_hash,
             0x11 => session_id(&self.record_hash, &e.ratchet, &e.guest_mailbox?),
@@ -308,9 +341,7 @@ impl Conversation {
         let mut ad = vec![if from_host { 0x01 } else { 0x02 }];
         ad.extend_from_slice(&sid);
         ad.extend_from_slice(e.prefix);
-        let plaintext = aead_open(&key, &e.salt[..12], &ad, e.sealed)?;
-        let mut nonce = [0u8; 12];
-        nonce.copy_from_slice(&e.salt[..12]);
+        let plaintext = aead_open(&key, &nonce, &ad, e.sealed)?;
         Some(MessageKeys { root_key, chain_key: ck, message_key: mk, aead_key: key, nonce, ad, plaintext })
     }
 }

@@ -35,6 +35,48 @@ fn every_case_of_every_file_checks() {
 }
 
 #[test]
+fn frozen_files_of_earlier_versions_still_check() {
+    let dirs: BTreeSet<&str> = guestlink_testkit::FROZEN.iter().map(|(d, _)| *d).collect();
+    let mut total = 0;
+    for d in dirs {
+        let found: BTreeSet<String> = std::fs::read_dir(dir().join(d))
+            .expect("frozen dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".json"))
+            .collect();
+        let want: BTreeSet<String> = guestlink_testkit::FROZEN
+            .iter()
+            .filter(|(fd, _)| *fd == d)
+            .map(|(_, s)| format!("{s}.json"))
+            .collect();
+        assert_eq!(found, want, "test-vectors/{d}/ changed without updating FROZEN");
+    }
+    for (d, name) in guestlink_testkit::FROZEN {
+        let text = std::fs::read_to_string(dir().join(d).join(format!("{name}.json"))).expect("read");
+        let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
+        // Every envelope in the v1 files really is version 1: the point is that old messages load.
+        if d == "v1" {
+            let envelopes: Vec<&str> = doc["cases"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|c| {
+                    let steps = c["steps"].as_array().cloned().unwrap_or_else(|| vec![c.clone()]);
+                    steps.into_iter().filter_map(|s| s["envelope"].as_str().map(str::to_owned))
+                })
+                .map(|e| if e.starts_with("01") { "v1" } else { "other" })
+                .collect();
+            assert!(envelopes.iter().filter(|v| **v == "v1").count() >= 20, "{d}/{name}");
+        }
+        let n = guestlink_testkit::check::suite(name, &doc);
+        println!("{d}/{name}: {n} cases");
+        total += n;
+    }
+    assert!(total >= 30, "only {total} frozen cases");
+}
+
+#[test]
 fn regenerating_gives_the_same_bytes() {
     for (name, doc) in guestlink_testkit::generate::all() {
         let on_disk = std::fs::read_to_string(dir().join(format!("{name}.json"))).expect("read");

@@ -23,8 +23,10 @@ type Aead = AesGcm<Aes256Enc, U12>;
 
 /// AES-GCM tag length.
 pub(crate) const TAG_LEN: usize = 16;
-/// Length of the random salt carried with every message and snapshot (SPEC §7.3).
+/// Length of the random salt of a snapshot (SPEC §10.1) and of a version 1 message (SPEC §7.3).
 pub(crate) const SALT_LEN: usize = 16;
+/// Length of the random nonce of a version 2 message (SPEC §6.2, §7.3).
+pub(crate) const NONCE_LEN: usize = 12;
 
 fn keyed(key: &[u8; 32]) -> HmacSha256 {
     // HMAC accepts keys of any length; 32 bytes can never fail.
@@ -90,7 +92,7 @@ pub(crate) fn hkdf_expand<const N: usize>(prk: &Hkdf<Sha256>, info: &[u8]) -> Ze
     out
 }
 
-/// `K = HMAC(key, label || salt)` (SPEC §7.3, §10).
+/// `K = HMAC(key, label || salt)` (SPEC §10 snapshots, §7.3 version 1 messages).
 fn aead_key(key: &[u8; 32], label: &[u8], salt: &[u8; SALT_LEN]) -> Key32 {
     Key32(hmac(key, &[label, salt]))
 }
@@ -117,7 +119,7 @@ pub(crate) fn seal_into(
     let _ = seal_tail(key, label, salt, ad, out, start);
 }
 
-/// Encrypts `buf[start..]` in place under the salted key (SPEC §7.3) and appends the tag.
+/// Encrypts `buf[start..]` in place under the salted key (SPEC §10) and appends the tag.
 pub(crate) fn seal_tail(
     key: &[u8; 32],
     label: &[u8],

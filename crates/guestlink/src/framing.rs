@@ -6,26 +6,32 @@ use alloc::vec::Vec;
 use zeroize::Zeroizing;
 
 use crate::codec::{Put, Reader};
-use crate::crypto::{SALT_LEN, TAG_LEN};
+use crate::crypto::{NONCE_LEN, SALT_LEN, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::keys::MailboxId;
 use crate::limits::{MAX_BODY_LEN, MIN_PADDED_LEN};
 
-/// Protocol version byte of every envelope and record.
+/// Protocol version: the version byte of every record, the version the safety code commits to,
+/// and the version of message envelopes before [`MESSAGE_VERSION`] (still read, SPEC §17).
 pub const PROTOCOL_VERSION: u8 = 0x01;
+/// Version byte of the message envelopes this library writes (SPEC §6.1, §6.2, §7.3).
+pub const MESSAGE_VERSION: u8 = 0x02;
 /// Cipher suite 1: X25519, Ed25519, HKDF-SHA256, HMAC-SHA256, AES-256-GCM.
 pub const SUITE: u8 = 0x01;
 /// Length of the common envelope header: version, type, mailbox id.
 pub const COMMON_HEADER_LEN: usize = 18;
-/// Length of a message header: ratchet key, previous chain length, counter, salt.
-pub const MESSAGE_HEADER_LEN: usize = 56;
+/// Length of a message header as written (version 2): ratchet key, previous chain length,
+/// counter, nonce.
+pub const MESSAGE_HEADER_LEN: usize = 32 + 4 + 4 + NONCE_LEN;
+/// Length of a version 1 message header, whose 16-byte salt stood where the nonce is now.
+pub const MESSAGE_HEADER_LEN_V1: usize = 32 + 4 + 4 + SALT_LEN;
 /// Length of an Ed25519 signature.
 pub const SIGNATURE_LEN: usize = 64;
 /// Largest padded plaintext: the padding of the largest body.
 pub const MAX_PADDED_LEN: usize = padded_len(MAX_BODY_LEN + 2);
-/// Largest envelope of any type, in bytes.
+/// Largest envelope of any type and version, in bytes.
 pub const MAX_ENVELOPE_LEN: usize =
-    COMMON_HEADER_LEN + 32 + MESSAGE_HEADER_LEN + MAX_PADDED_LEN + TAG_LEN + SIGNATURE_LEN;
+    COMMON_HEADER_LEN + 32 + MESSAGE_HEADER_LEN_V1 + MAX_PADDED_LEN + TAG_LEN + SIGNATURE_LEN;
 
 /// The type byte of an envelope (SPEC §6.1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -58,6 +64,19 @@ impl EnvelopeKind {
         }
     }
 
+    /// Whether this type is a record (types 0x01 to 0x03), which exist in version 1 only.
+    pub const fn is_record(self) -> bool {
+        matches!(
+            self,
+            EnvelopeKind::InviteRecord | EnvelopeKind::ClaimedRecord | EnvelopeKind::RevocationRecord
+        )
+    }
+
+    /// The version byte this library writes for this type.
+    pub const fn written_version(self) -> u8 {
+        if self.is_record() { PROTOCOL_VERSION } else { MESSAGE_VERSION }
+    }
+
     /// The kind of a type byte.
     pub const fn from_byte(b: u8) -> Option<Self> {
         Some(match b {
@@ -72,9 +91,12 @@ impl EnvelopeKind {
     }
 }
 
-/// What a relay may learn of an envelope without any key: its kind and mailbox.
+/// What a relay may learn of an envelope without any key: its version, kind and mailbox.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EnvelopeInfo {
+    /// The version byte: [`PROTOCOL_VERSION`] for records, [`MESSAGE_VERSION`] or
+    /// [`PROTOCOL_VERSION`] for messages.
+    pub version: u8,
     /// The envelope type.
     pub kind: EnvelopeKind,
     /// The mailbox it belongs to.
@@ -90,19 +112,34 @@ pub fn peek(envelope: &[u8]) -> Result<EnvelopeInfo> {
     read_common(&mut r)
 }
 
+/// Reads the common header: version 1 or 2, then the type, then whether that type exists in that
+/// version (records: version 1 only), in the order SPEC §6.1 gives the errors.
 pub(crate) fn read_common(r: &mut Reader<'_>) -> Result<EnvelopeInfo> {
-    if r.u8()? != PROTOCOL_VERSION {
+    let version = r.u8()?;
+    if version != PROTOCOL_VERSION && version != MESSAGE_VERSION {
         return Err(Error::VersionUnsupported);
     }
     let kind = EnvelopeKind::from_byte(r.u8()?).ok_or(Error::UnexpectedMessageType)?;
+    if kind.is_record() && version != PROTOCOL_VERSION {
+        return Err(Error::VersionUnsupported);
+    }
     let mailbox_id = MailboxId(r.array::<16>()?);
-    Ok(EnvelopeInfo { kind, mailbox_id })
+    Ok(EnvelopeInfo { version, kind, mailbox_id })
 }
 
 pub(crate) fn write_common(out: &mut Vec<u8>, kind: EnvelopeKind, mailbox: &MailboxId) {
-    out.put_u8(PROTOCOL_VERSION);
+    out.put_u8(kind.written_version());
     out.put_u8(kind.to_byte());
     out.put(mailbox.as_bytes());
+}
+
+/// How a message's AEAD key and nonce follow from its message key (SPEC §7.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Keying {
+    /// Version 2: the message key itself, with this random nonce.
+    Nonce([u8; NONCE_LEN]),
+    /// Version 1 (read only): a key derived from the message key and this salt.
+    Salt([u8; SALT_LEN]),
 }
 
 /// A Double Ratchet message header (SPEC §6.2).
@@ -111,7 +148,7 @@ pub(crate) struct Header {
     pub(crate) ratchet: [u8; 32],
     pub(crate) pn: u32,
     pub(crate) n: u32,
-    pub(crate) salt: [u8; SALT_LEN],
+    pub(crate) keying: Keying,
 }
 
 impl Header {
@@ -119,7 +156,10 @@ impl Header {
         out.put(&self.ratchet);
         out.put_u32(self.pn);
         out.put_u32(self.n);
-        out.put(&self.salt);
+        match &self.keying {
+            Keying::Nonce(nonce) => out.put(nonce),
+            Keying::Salt(salt) => out.put(salt),
+        }
     }
 }
 
@@ -157,7 +197,10 @@ pub(crate) fn parse_message(envelope: &[u8]) -> Result<ParsedMessage<'_>> {
         EnvelopeKind::Claim => Some(r.array::<32>()?),
         _ => None,
     };
-    let header = Header { ratchet: r.array()?, pn: r.u32()?, n: r.u32()?, salt: r.array()? };
+    let (ratchet, pn, n) = (r.array()?, r.u32()?, r.u32()?);
+    let keying =
+        if info.version == MESSAGE_VERSION { Keying::Nonce(r.array()?) } else { Keying::Salt(r.array()?) };
+    let header = Header { ratchet, pn, n, keying };
     let prefix_len = body.len().checked_sub(r.remaining()).ok_or(Error::EnvelopeMalformed)?;
     let prefix = body.get(..prefix_len).ok_or(Error::EnvelopeMalformed)?;
     let sealed = r.rest();
@@ -199,8 +242,8 @@ pub(crate) enum Direction {
     GuestToHost = 0x02,
 }
 
-/// Longest associated data: direction, session id, longest prefix.
-const MAX_AD_LEN: usize = 1 + 32 + COMMON_HEADER_LEN + 32 + MESSAGE_HEADER_LEN;
+/// Longest associated data: direction, session id, longest prefix (a version 1 claim).
+const MAX_AD_LEN: usize = 1 + 32 + COMMON_HEADER_LEN + 32 + MESSAGE_HEADER_LEN_V1;
 
 /// The associated data `direction || session id || prefix`, on the stack.
 pub(crate) struct Ad {

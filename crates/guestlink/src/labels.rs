@@ -32,7 +32,7 @@ pub const SESSION_ID: &[u8] = b"guestlink/v1/session-id";
 pub const ROOT_INIT: &[u8] = b"guestlink/v1/root-init";
 /// HKDF info of a root-chain step (SPEC §7.2).
 pub const ROOT_STEP: &[u8] = b"guestlink/v1/root";
-/// HMAC input prefix of a message's AEAD key (SPEC §7.3).
+/// HMAC input prefix of a version 1 message's AEAD key (SPEC §7.3; read only since version 2).
 pub const AEAD_KEY: &[u8] = b"guestlink/v1/aead-key";
 
 /// Hash prefix of the safety code (SPEC §8).

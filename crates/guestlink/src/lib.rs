@@ -24,7 +24,8 @@ pub mod snapshot;
 
 pub use error::{Error, Result};
 pub use framing::{
-    EnvelopeInfo, EnvelopeKind, MAX_ENVELOPE_LEN, PROTOCOL_VERSION, SUITE, max_envelope_len, padded_len, peek,
+    EnvelopeInfo, EnvelopeKind, MAX_ENVELOPE_LEN, MESSAGE_VERSION, PROTOCOL_VERSION, SUITE, max_envelope_len,
+    padded_len, peek,
 };
 pub use guest::{GuestReceived, GuestSession, OpenedInvite};
 pub use host::{

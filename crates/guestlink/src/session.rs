@@ -4,10 +4,10 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
-use crate::crypto::{self, SALT_LEN, TAG_LEN};
+use crate::crypto::{self, NONCE_LEN, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::framing::{
-    Ad, COMMON_HEADER_LEN, Content, ContentType, Direction, EnvelopeKind, Header, MESSAGE_HEADER_LEN,
+    Ad, COMMON_HEADER_LEN, Content, ContentType, Direction, EnvelopeKind, Header, Keying, MESSAGE_HEADER_LEN,
     ParsedMessage, SIGNATURE_LEN, check_body_len, pad_into, padded_len, unpad, write_prefix,
 };
 use crate::keys::MailboxId;
@@ -46,9 +46,9 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
 ) -> Result<Vec<u8>> {
     check_body_len(body)?;
     let out = ratchet.next_send(rng)?;
-    let mut salt = [0u8; SALT_LEN];
-    rng.fill_bytes(&mut salt);
-    let header = Header { ratchet: out.ratchet, pn: out.pn, n: out.n, salt };
+    let mut nonce = [0u8; NONCE_LEN];
+    rng.fill_bytes(&mut nonce);
+    let header = Header { ratchet: out.ratchet, pn: out.pn, n: out.n, keying: Keying::Nonce(nonce) };
     let padded = padded_len(body.len() + 2);
     let capacity = COMMON_HEADER_LEN + 32 + MESSAGE_HEADER_LEN + padded + TAG_LEN + SIGNATURE_LEN;
     let mut envelope = Vec::with_capacity(capacity);
@@ -57,7 +57,8 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
     // The plaintext is padded straight into the envelope and encrypted there.
     let start = envelope.len();
     pad_into(&mut envelope, content_type, body)?;
-    crypto::seal_tail(&out.mk.0, labels::AEAD_KEY, &salt, ad.as_bytes(), &mut envelope, start)?;
+    // Version 2 (SPEC §7.3): the message key is the AEAD key.
+    crypto::aes256gcm_seal_tail(&out.mk.0, &nonce, ad.as_bytes(), &mut envelope, start)?;
     Ok(envelope)
 }
 
@@ -72,8 +73,11 @@ pub(crate) fn open(
     let h = &parsed.header;
     let (mk, plan) = ratchet.plan(&h.ratchet, h.pn, h.n)?;
     let ad = Ad::new(direction, session_id, parsed.prefix)?;
-    let padded =
-        crypto::open(&mk.0, labels::AEAD_KEY, &h.salt, ad.as_bytes(), parsed.sealed, Error::DecryptFailed)?;
+    let (ad, sealed, err) = (ad.as_bytes(), parsed.sealed, Error::DecryptFailed);
+    let padded = match &h.keying {
+        Keying::Nonce(nonce) => crypto::aes256gcm_open(&mk.0, nonce, ad, sealed, err)?,
+        Keying::Salt(salt) => crypto::open(&mk.0, labels::AEAD_KEY, salt, ad, sealed, err)?,
+    };
     let content = unpad(padded)?;
     Ok((plan, content))
 }

@@ -111,7 +111,7 @@ fn within_limits_guest(guest: &GuestSession) {
 }
 
 /// Envelope layout offsets (SPEC §6): common header, then (claims) the guest mailbox key, then
-/// the message header: ratchet key, pn, n, salt.
+/// the message header: ratchet key, pn, n, nonce (a salt in version 1).
 const RATCHET_AT: usize = 18;
 const CLAIM_RATCHET_AT: usize = 50;
 
@@ -297,10 +297,27 @@ mod toolkit {
     }
 
     impl Sender {
-        /// Seals `padded` at counter `self.n` with a fresh salt and advances the chain.
-        pub fn seal(&mut self, padded: &[u8], salt: [u8; 16]) -> Vec<u8> {
+        /// Seals `padded` at counter `self.n` as a version 2 envelope (SPEC §7.3: the message
+        /// key is the AEAD key, the nonce is in the header) and advances the chain.
+        pub fn seal(&mut self, padded: &[u8], nonce: [u8; 12]) -> Vec<u8> {
+            self.seal_as(2, &nonce, padded, |mk| (Aes256Gcm::new(&(*mk).into()), nonce))
+        }
+
+        /// Seals `padded` as a version 1 envelope (a 16-byte salt; `K = HMAC(MK, label ||
+        /// salt)`), which readers still accept (SPEC §17), and advances the chain.
+        pub fn seal_v1(&mut self, padded: &[u8], salt: [u8; 16]) -> Vec<u8> {
+            self.seal_as(1, &salt, padded, |mk| aead(mk, labels::AEAD_KEY, &salt))
+        }
+
+        fn seal_as(
+            &mut self,
+            version: u8,
+            nonce_or_salt: &[u8],
+            padded: &[u8],
+            cipher: impl Fn(&[u8; 32]) -> (Aes256Gcm, [u8; 12]),
+        ) -> Vec<u8> {
             let mk = hmac(&self.chain_key, &[&[0x01]]);
-            let mut env = vec![1, self.kind];
+            let mut env = vec![version, self.kind];
             env.extend_from_slice(&self.mailbox);
             if let Some(gm) = self.guest_mailbox {
                 env.extend_from_slice(&gm);
@@ -308,11 +325,11 @@ mod toolkit {
             env.extend_from_slice(&self.ratchet);
             env.extend_from_slice(&self.pn.to_be_bytes());
             env.extend_from_slice(&self.n.to_be_bytes());
-            env.extend_from_slice(&salt);
+            env.extend_from_slice(nonce_or_salt);
             let mut ad = vec![self.direction];
             ad.extend_from_slice(&self.session_id);
             ad.extend_from_slice(&env);
-            let (c, nonce) = aead(&mk, labels::AEAD_KEY, &salt);
+            let (c, nonce) = cipher(&mk);
             let mut buf = padded.to_vec();
             let tag = c.encrypt_inout_detached(&nonce.into(), &ad, buf.as_mut_slice().into()).unwrap();
             env.extend_from_slice(&buf);
@@ -414,8 +431,9 @@ fn pre_claim_sender(opened: &mut OpenedInvite, r: &mut ChaCha20Rng) -> Sender {
     }
 }
 
-fn salt(r: &mut ChaCha20Rng) -> [u8; 16] {
-    let mut s = [0u8; 16];
+/// Fresh random bytes: a version 2 nonce (12) or a version 1 salt (16).
+fn random<const N: usize>(r: &mut ChaCha20Rng) -> [u8; N] {
+    let mut s = [0u8; N];
     r.fill_bytes(&mut s);
     s
 }
@@ -426,13 +444,45 @@ fn toolkit_seals_exactly_like_the_library() {
     let mut w = world(1);
     let mut guest = w.talking();
     let mut s = host_sender(&mut w.host, &mut w.r);
-    let env = s.seal(&pad(0x01, b"sealed by the toolkit"), salt(&mut w.r));
+    let env = s.seal(&pad(0x01, b"sealed by the toolkit"), random(&mut w.r));
+    assert_eq!(env.len(), w.host.encrypt(&mut w.r, NOW, "same size").unwrap().len());
     assert_eq!(guest.decrypt(&env), Ok(GuestReceived::Text("sealed by the toolkit".into())));
     let real = guest.encrypt(&mut w.r, "real").unwrap(); // opens the guest's sending chain
     assert!(matches!(w.host.decrypt(&mut w.r, NOW, &real), Ok(HostReceived::Text(_))));
     let mut g = guest_sender(&mut guest, &mut w.r);
-    let env = g.seal(&pad(0x01, b"and back"), salt(&mut w.r));
+    let env = g.seal(&pad(0x01, b"and back"), random(&mut w.r));
     assert!(matches!(w.host.decrypt(&mut w.r, NOW, &env), Ok(HostReceived::Text(t)) if t == "and back"));
+}
+
+#[test]
+fn version_1_messages_still_decrypt_on_the_same_chains() {
+    // SPEC §17: a reader accepts version 1 message envelopes (56-byte header with a salt,
+    // K = HMAC(MK, label || salt)). The ratchet does not depend on the version, so one chain
+    // may carry both; each message key is consumed once whatever the version.
+    let mut w = world(2);
+    let mut guest = w.talking();
+    let mut s = host_sender(&mut w.host, &mut w.r);
+    let v1 = s.seal_v1(&pad(0x01, b"written by version 1"), random(&mut w.r));
+    assert_eq!((v1[0], v1.len()), (1, 18 + 56 + 64 + 16));
+    let v2 = s.seal(&pad(0x01, b"then version 2"), random(&mut w.r));
+    assert_eq!((v2[0], v2.len()), (2, 18 + 52 + 64 + 16));
+    assert_eq!(guest.decrypt(&v2), Ok(GuestReceived::Text("then version 2".into())));
+    assert_eq!(guest.decrypt(&v1), Ok(GuestReceived::Text("written by version 1".into())));
+    guest_refuses(&mut guest, &v1, Error::Duplicate);
+    // One message key sealed under each version; relabelled to the other version, neither
+    // decrypts (the header splits differently and the AD carries the version byte).
+    let body = "m".repeat(100);
+    let mut s2 = s.clone();
+    let key_reused_as_v1 = s2.seal_v1(&pad(0x01, body.as_bytes()), random(&mut w.r));
+    let as_v2 = s.seal(&pad(0x01, body.as_bytes()), random(&mut w.r));
+    let mut v1_as_v2 = key_reused_as_v1.clone();
+    v1_as_v2[0] = 2;
+    guest_refuses(&mut guest, &v1_as_v2, Error::DecryptFailed);
+    let mut v2_as_v1 = as_v2.clone();
+    v2_as_v1[0] = 1;
+    guest_refuses(&mut guest, &v2_as_v1, Error::DecryptFailed);
+    assert_eq!(guest.decrypt(&key_reused_as_v1), Ok(GuestReceived::Text(body)));
+    guest_refuses(&mut guest, &as_v2, Error::Duplicate);
 }
 
 mod relay {
@@ -640,8 +690,12 @@ mod relay {
         opened_refuses(&mut opened, &as_claim, Error::UnexpectedMessageType);
         for kind in [EnvelopeKind::InviteRecord, EnvelopeKind::ClaimedRecord, EnvelopeKind::RevocationRecord]
         {
+            // Records exist in version 1 only (SPEC §6.1); relabelled to version 1 they are
+            // records, which a session does not decrypt.
             let mut as_record = pre.clone();
             as_record[1] = kind.to_byte();
+            opened_refuses(&mut opened, &as_record, Error::VersionUnsupported);
+            as_record[0] = PROTOCOL_VERSION;
             opened_refuses(&mut opened, &as_record, Error::UnexpectedMessageType);
         }
         let mut unknown = pre.clone();
@@ -727,11 +781,11 @@ mod leaked_link {
         // Eve derives the pre-claim chain from the link and seals with the real keys.
         let mut forger = pre_claim_sender(&mut eve, &mut w.r);
         let mut as_message = forger.clone();
-        let forged = as_message.seal(&pad(0x01, b"pay to eve"), salt(&mut w.r));
+        let forged = as_message.seal(&pad(0x01, b"pay to eve"), random(&mut w.r));
         opened_refuses(&mut guest, &forged, Error::NotClaimed);
         // As a pre-claim envelope it needs the invite key's signature.
         forger.kind = 0x10;
-        let mut signed = forger.seal(&pad(0x01, b"pay to eve"), salt(&mut w.r));
+        let mut signed = forger.seal(&pad(0x01, b"pay to eve"), random(&mut w.r));
         signed.extend_from_slice(&[0x11; 64]);
         opened_refuses(&mut guest, &signed, Error::BadSignature);
         let record = InviteRecord::parse(&w.record).unwrap();
@@ -790,7 +844,7 @@ mod leaked_link {
         let mut forger = pre_claim_sender(&mut eve, &mut w.r);
         forger.ratchet = toolkit::x25519_public(&[0x77; 32]);
         forger.pn = 5; // at or above the guest's current chain: the DH step is tried
-        let forged = forger.seal(&pad(0x01, b"forged"), salt(&mut w.r));
+        let forged = forger.seal(&pad(0x01, b"forged"), random(&mut w.r));
         guest_refuses(&mut guest, &forged, Error::DecryptFailed);
         assert_eq!(guest.decrypt(&secret), Ok(GuestReceived::Text("post-claim secret".into())));
     }
@@ -978,7 +1032,7 @@ mod malformed_peer {
         let longest_padded_body = MAX_PADDED - 2;
         assert!(longest_padded_body > MAX_BODY_LEN);
         for len in [MAX_BODY_LEN + 1, longest_padded_body] {
-            let forged = sender.clone().seal(&pad(0x01, "b".repeat(len).as_bytes()), salt(&mut w.r));
+            let forged = sender.clone().seal(&pad(0x01, "b".repeat(len).as_bytes()), random(&mut w.r));
             // SPEC §6.4: every post-AEAD content check fails as INVALID_CONTENT.
             guest_refuses(&mut guest, &forged, Error::InvalidContent);
         }
@@ -1023,7 +1077,7 @@ mod malformed_peer {
             ),
         ];
         for (padded, what) in &bad {
-            let forged = host_side.clone().seal(padded, salt(&mut w.r));
+            let forged = host_side.clone().seal(padded, random(&mut w.r));
             let before = guest.state_digest_for_testing_only();
             assert_eq!(guest.decrypt(&forged).err(), Some(Error::InvalidContent), "{what}");
             assert_eq!(guest.state_digest_for_testing_only(), before, "{what}");
@@ -1037,7 +1091,7 @@ mod malformed_peer {
         bad.truncate(0);
         bad.extend([(pad(0x02, b""), "join"), (pad(0x03, b""), "confirm"), (pad(0x04, b""), "end")]);
         for (padded, what) in &bad {
-            let forged = guest_side.clone().seal(padded, salt(&mut w.r));
+            let forged = guest_side.clone().seal(padded, random(&mut w.r));
             host_refuses(&mut w.host, &mut w.r, &forged, Error::InvalidContent);
             let _ = what;
         }
@@ -1054,10 +1108,10 @@ mod malformed_peer {
         // arriving first is a valid claim (the guest keeps sending claims until confirmed).
         let mut s1 = guest_sender(&mut guest, &mut w.r);
         for content in [0x03u8, 0x04] {
-            let forged = s1.clone().seal(&pad(content, b""), salt(&mut w.r));
+            let forged = s1.clone().seal(&pad(content, b""), random(&mut w.r));
             host_refuses(&mut w.host, &mut w.r, &forged, Error::InvalidContent);
         }
-        let text = s1.seal(&pad(0x01, b"real text claim"), salt(&mut w.r));
+        let text = s1.seal(&pad(0x01, b"real text claim"), random(&mut w.r));
         let HostReceived::Claimed(acc) = w.host.decrypt(&mut w.r, NOW, &text).unwrap() else { panic!() };
         assert_eq!(acc.text.as_deref(), Some("real text claim"));
         assert!(matches!(w.host.decrypt(&mut w.r, NOW, &claim), Ok(HostReceived::Join)));
@@ -1101,12 +1155,20 @@ mod malformed_peer {
         guest_refuses(&mut guest, &with_counters(0, u32::MAX), Error::GapTooLarge);
         // At the edge the checks pass and the AEAD refuses (the header is authenticated).
         guest_refuses(&mut guest, &with_counters(0, MAX_MESSAGE_GAP), Error::DecryptFailed);
-        let mut salted = conf.clone();
-        salted[RATCHET_AT + 40] ^= 1;
-        guest_refuses(&mut guest, &salted, Error::DecryptFailed);
-        let mut version = conf.clone();
-        version[0] = 2;
-        guest_refuses(&mut guest, &version, Error::VersionUnsupported);
+        let mut nonce = conf.clone();
+        nonce[RATCHET_AT + 40] ^= 1;
+        guest_refuses(&mut guest, &nonce, Error::DecryptFailed);
+        for unknown in [0, 3, 0xff] {
+            let mut version = conf.clone();
+            version[0] = unknown;
+            guest_refuses(&mut guest, &version, Error::VersionUnsupported);
+        }
+        // Relabelled as version 1, the header takes 4 more bytes (a salt where the nonce was):
+        // the confirmation's 80 sealed bytes shrink to 76, under the minimum; a longer message
+        // parses, and its AD (the version byte) and key derivation no longer match.
+        let mut as_v1 = conf.clone();
+        as_v1[0] = PROTOCOL_VERSION;
+        guest_refuses(&mut guest, &as_v1, Error::EnvelopeMalformed);
         assert_eq!(guest.decrypt(conf), Ok(GuestReceived::Confirmed));
         // On the current chain: a gap past the limit, and a pn below the chain's position.
         let m1 = w.host.encrypt(&mut w.r, NOW, "one").unwrap();
@@ -1114,6 +1176,11 @@ mod malformed_peer {
         let mut far = m1.clone();
         far[RATCHET_AT + 36..RATCHET_AT + 40].copy_from_slice(&(2 + MAX_MESSAGE_GAP + 1).to_be_bytes());
         guest_refuses(&mut guest, &far, Error::GapTooLarge);
+        let long = w.host.encrypt(&mut w.r, NOW, &"x".repeat(100)).unwrap();
+        let mut long_as_v1 = long.clone();
+        long_as_v1[0] = PROTOCOL_VERSION;
+        guest_refuses(&mut guest, &long_as_v1, Error::DecryptFailed);
+        assert!(guest.decrypt(&long).is_ok());
         let g = guest.encrypt(&mut w.r, "to host").unwrap();
         assert!(w.host.decrypt(&mut w.r, NOW, &g).is_ok());
         let h = w.host.encrypt(&mut w.r, NOW, "new chain").unwrap();
@@ -1212,8 +1279,8 @@ mod old_snapshot {
         let second = rolled_back.encrypt(&mut w.r, NOW, "second life").unwrap();
         // Same ratchet key and counters (the chain rolled back) ...
         assert_eq!(first[RATCHET_AT..RATCHET_AT + 40], second[RATCHET_AT..RATCHET_AT + 40]);
-        // ... but a fresh 128-bit salt: AEAD key HMAC(mk, label || salt) and nonce salt[..12] differ.
-        assert_ne!(first[RATCHET_AT + 40..RATCHET_AT + 56], second[RATCHET_AT + 40..RATCHET_AT + 56]);
+        // ... hence the same AEAD key (K = MK, SPEC §7.3), but a fresh 96-bit random nonce.
+        assert_ne!(first[RATCHET_AT + 40..RATCHET_AT + 52], second[RATCHET_AT + 40..RATCHET_AT + 52]);
         assert_eq!(guest.decrypt(&first), Ok(GuestReceived::Text("first life".into())));
         guest_refuses(&mut guest, &second, Error::Duplicate);
         guest_refuses(&mut guest, &first, Error::Duplicate);
