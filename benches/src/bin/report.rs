@@ -260,7 +260,8 @@ fn wasm_section(dir: &Path) {
     }
     let script = dir.join("bench/measure.mjs");
     if script.exists() {
-        match Command::new("node").arg(&script).current_dir(dir).output() {
+        // Run from the package directory, so the script path is relative to it.
+        match Command::new("node").arg("bench/measure.mjs").current_dir(dir).output() {
             Ok(o) if o.status.success() => {
                 println!("- per message in Node (`node bench/measure.mjs`, 100-byte texts):");
                 println!();
