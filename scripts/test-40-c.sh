@@ -36,7 +36,7 @@ cargo clippy -q --locked -p guestlink-ffi --all-targets --features testing -- -D
 
 echo "-- build (debug, with the test-only exports)"
 cargo build -q --locked -p guestlink-ffi --features testing
-lib=target/debug
+lib="$(cd "${CARGO_TARGET_DIR:-target}/debug" && pwd)"
 echo "-- test vectors -> line format (kdf.json needs internals the C ABI does not expose)"
 cargo run -q --locked -p guestlink-ffi-tools --bin vectors-to-lines -- test-vectors > "$tmp/vectors.txt"
 for suite in conversation envelope link record snapshot; do
@@ -53,7 +53,7 @@ testflags=(-DGUESTLINK_TESTING)
 syslibs=(-lpthread -ldl -lm)
 tests=(bindings/c/tests/*.c)
 gcc "${cflags[@]}" "${testflags[@]}" -O1 "${tests[@]}" "$lib/libguestlink_ffi.a" "${syslibs[@]}" -o "$tmp/c-tests-static"
-gcc "${cflags[@]}" "${testflags[@]}" -O1 "${tests[@]}" -L"$lib" -lguestlink_ffi -Wl,-rpath,"$PWD/$lib" -o "$tmp/c-tests-shared"
+gcc "${cflags[@]}" "${testflags[@]}" -O1 "${tests[@]}" -L"$lib" -lguestlink_ffi -Wl,-rpath,"$lib" -o "$tmp/c-tests-shared"
 gcc "${cflags[@]}" "${testflags[@]}" -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
   "${tests[@]}" "$lib/libguestlink_ffi.a" "${syslibs[@]}" -o "$tmp/c-tests-asan"
 ldd "$tmp/c-tests-shared" | grep -q libguestlink_ffi.so

@@ -8,8 +8,8 @@ cargo build -p guestlink-relay --bins --locked
 [ -n "${WASM_DIR:-}" ] || bash scripts/build-wasm-if-stale.sh
 out="target/e2e"
 mkdir -p "$out"
-RELAY_BIN="$PWD/target/debug/guestlink-relay" \
-HOST_BIN="$PWD/target/debug/guestlink" \
+RELAY_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/guestlink-relay" \
+HOST_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/guestlink" \
 WASM_DIR="${WASM_DIR:-$PWD/bindings/wasm}" \
 SCREENSHOT="${SCREENSHOT:-$PWD/$out/screenshot.png}" \
   node scripts/e2e/e2e.mjs
