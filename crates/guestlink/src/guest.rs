@@ -109,7 +109,7 @@ impl InviteLink {
         let rec = InviteRecord::parse(record)?;
         if rec.host_identity != self.host
             || rec.mailbox_id != self.keys.mailbox_id
-            || rec.guest_initial != self.keys.guest_initial.public
+            || rec.guest_initial != self.keys.guest_initial.public_now()
             || rec.link_mailbox.0 != self.keys.link_mailbox.verifying_key().to_bytes()
         {
             return Err(Error::RecordMismatch);

@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::framing::{Content, ContentType, Direction, EnvelopeKind, parse_message};
 use crate::invite::{LinkKeys, SecretLink, make_link};
 use crate::keys::{
-    IdentityPublicKey, Key32, MailboxId, MailboxPublicKey, RatchetKeyPair, SnapshotKey, dh,
+    IdentityPublicKey, Key32, MailboxId, MailboxPublicKey, RatchetKeyPair, SeedSigningKey, SnapshotKey, dh,
     generate_signing_key,
 };
 use crate::ratchet::{Ratchet, RecvChain, SendChain};
@@ -73,18 +73,18 @@ impl HostIdentity {
             invite_key: invite_key.verifying_key().to_bytes(),
             host_mailbox: host_mailbox.verifying_key().to_bytes(),
             link_mailbox: keys.link_mailbox.verifying_key().to_bytes(),
-            guest_initial: keys.guest_initial.public,
-            host_ratchet: host_ratchet.public,
+            guest_initial: keys.guest_initial.public_now(),
+            host_ratchet: host_ratchet.public_now(),
             created_at: now,
             expires_at,
         };
         let record = build_invite_record(&fields, &self.key);
         let hash = record_hash(&record);
-        let shared = dh(&host_ratchet.secret, &keys.guest_initial.public)?;
+        let shared = dh(&host_ratchet.secret, &keys.guest_initial.public_now())?;
         let (root, chain) = root_init(&hash, &shared);
         let mut chains = alloc::collections::VecDeque::with_capacity(2);
         // The link-derived key is a closed chain: no guest message is ever accepted under it.
-        chains.push_back(RecvChain::closed(keys.guest_initial.public));
+        chains.push_back(RecvChain::closed(keys.guest_initial.public_now()));
         let ratchet = Ratchet {
             root,
             ours: host_ratchet,
@@ -97,8 +97,8 @@ impl HostIdentity {
             identity,
             record_hash: hash,
             expires_at,
-            invite_key,
-            host_mailbox,
+            invite_key: SeedSigningKey::from_key(invite_key),
+            host_mailbox: SeedSigningKey::from_key(host_mailbox),
             revoked: false,
             claim: None,
             ratchet,
@@ -224,8 +224,10 @@ pub struct HostSession {
     identity: IdentityPublicKey,
     record_hash: [u8; 32],
     expires_at: u64,
-    invite_key: SigningKey,
-    host_mailbox: SigningKey,
+    /// Signs pre-claim messages, the claimed record and revocations (SPEC §5, §6.3).
+    invite_key: SeedSigningKey,
+    /// Answers relay challenges (SPEC §9).
+    host_mailbox: SeedSigningKey,
     revoked: bool,
     claim: Option<Claim>,
     ratchet: Ratchet,
@@ -274,12 +276,12 @@ impl HostSession {
 
     /// The key the host authenticates to the relay with.
     pub fn mailbox_public_key(&self) -> MailboxPublicKey {
-        MailboxPublicKey(self.host_mailbox.verifying_key().to_bytes())
+        MailboxPublicKey(self.host_mailbox.public_key())
     }
 
     /// Signs a relay challenge with the host mailbox key (SPEC §9).
     pub fn relay_auth(&self, challenge: &[u8]) -> Result<[u8; 64]> {
-        relay::sign_auth(&self.host_mailbox, &self.mailbox_id, challenge)
+        self.host_mailbox.with(|key| relay::sign_auth(key, &self.mailbox_id, challenge))
     }
 
     /// Stored skipped message keys (bounded by [`MAX_SKIPPED_KEYS`](crate::limits::MAX_SKIPPED_KEYS)).
@@ -311,7 +313,7 @@ impl HostSession {
                     session_id: &self.record_hash,
                 };
                 let mut envelope = seal(&mut self.ratchet, rng, &route, ContentType::Text, text.as_bytes())?;
-                sign_pre_claim(&self.invite_key, &self.record_hash, &mut envelope);
+                sign_pre_claim(self.invite_key.key(), &self.record_hash, &mut envelope);
                 Ok(envelope)
             }
             Some(claim) => {
@@ -432,7 +434,8 @@ impl HostSession {
         let route = Route::host_message(&self.mailbox_id, &sid);
         let confirmation = seal(&mut next, rng, &route, ContentType::Confirm, &[])?;
         let record = ClaimedRecord { claim_key, guest_mailbox_key, claimed_at: now };
-        let claimed_record = build_claimed(&self.invite_key, &self.mailbox_id, &self.record_hash, &record);
+        let claimed_record =
+            build_claimed(self.invite_key.key(), &self.mailbox_id, &self.record_hash, &record);
         self.ratchet = next;
         self.claim = Some(Claim { claim_key, guest_mailbox, session_id: sid, verifier: Some(verifier) });
         let safety_code = SafetyCode::compute(
@@ -479,7 +482,7 @@ impl HostSession {
             }
             None => None,
         };
-        let record = build_revocation(&self.invite_key, &self.mailbox_id, &self.record_hash, now);
+        let record = build_revocation(self.invite_key.key(), &self.mailbox_id, &self.record_hash, now);
         self.revoked = true;
         Ok(Revocation { record, end_message })
     }
@@ -500,8 +503,8 @@ impl HostSession {
         out.put(self.identity.as_bytes());
         out.put(&self.record_hash);
         out.put_u64(self.expires_at);
-        out.put(self.invite_key.as_bytes());
-        out.put(self.host_mailbox.as_bytes());
+        out.put(self.invite_key.seed());
+        out.put(self.host_mailbox.seed());
         out.put_u8(u8::from(self.revoked));
         match &self.claim {
             None => out.put_u8(0),
@@ -531,8 +534,9 @@ impl HostSession {
         let identity = IdentityPublicKey::from_bytes(&r.array()?).map_err(|_| Error::SnapshotMalformed)?;
         let record_hash = r.array()?;
         let expires_at = r.u64()?;
-        let invite_key = SigningKey::from_bytes(&Zeroizing::new(r.array()?));
-        let host_mailbox = SigningKey::from_bytes(&Zeroizing::new(r.array()?));
+        // Expanded at their first signature, not here (an Ed25519 seed is always valid).
+        let invite_key = SeedSigningKey::from_seed(Zeroizing::new(r.array()?));
+        let host_mailbox = SeedSigningKey::from_seed(Zeroizing::new(r.array()?));
         let revoked = r.flag()?;
         let claim = if r.flag()? {
             let claim_key: [u8; 32] = r.array()?;

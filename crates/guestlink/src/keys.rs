@@ -194,25 +194,95 @@ pub(crate) fn dh(secret: &StaticSecret, public: &[u8; 32]) -> Result<Zeroizing<[
 #[derive(Clone)]
 pub(crate) struct RatchetKeyPair {
     pub(crate) secret: StaticSecret,
-    pub(crate) public: [u8; 32],
+    /// Derived at creation, or (for a key read from a snapshot) at the first send that needs
+    /// it: loading a snapshot then costs no base-point multiplication.
+    public: Option<[u8; 32]>,
 }
 
 impl RatchetKeyPair {
     pub(crate) fn from_secret(secret: StaticSecret) -> Self {
-        let public = XPublic::from(&secret).to_bytes();
+        let public = Some(XPublic::from(&secret).to_bytes());
         RatchetKeyPair { secret, public }
+    }
+
+    /// A key pair whose public key is derived when first asked for.
+    pub(crate) fn from_secret_deferred(secret: StaticSecret) -> Self {
+        RatchetKeyPair { secret, public: None }
     }
 
     pub(crate) fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Self {
         Self::from_secret(StaticSecret::random_from_rng(rng))
+    }
+
+    /// The public key, derived once and kept.
+    pub(crate) fn public(&mut self) -> [u8; 32] {
+        let secret = &self.secret;
+        *self.public.get_or_insert_with(|| XPublic::from(secret).to_bytes())
+    }
+
+    /// The public key, derived now if it was not yet (nothing is kept).
+    pub(crate) fn public_now(&self) -> [u8; 32] {
+        self.public.unwrap_or_else(|| XPublic::from(&self.secret).to_bytes())
     }
 }
 
 impl fmt::Debug for RatchetKeyPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("RatchetKeyPair(public=")?;
-        fmt_hex(&self.public, f)?;
+        fmt_hex(&self.public_now(), f)?;
         f.write_str(", secret=<redacted>)")
+    }
+}
+
+/// An Ed25519 signing key kept as its seed (RFC 8032 §5.1.5) and expanded when first used for
+/// a signature through `&mut self`: loading a snapshot then costs no SHA-512 and no scalar
+/// multiplication. Calls through `&self` expand a temporary that is wiped on drop. The seed is
+/// zeroized on drop and never printed.
+#[derive(Clone)]
+pub(crate) struct SeedSigningKey {
+    seed: Zeroizing<[u8; 32]>,
+    expanded: Option<SigningKey>,
+}
+
+impl SeedSigningKey {
+    /// From a key already expanded (fresh keys are expanded anyway, for their public key).
+    pub(crate) fn from_key(key: SigningKey) -> Self {
+        SeedSigningKey { seed: Zeroizing::new(key.to_bytes()), expanded: Some(key) }
+    }
+
+    /// From a seed read from a snapshot; expanded on first use.
+    pub(crate) fn from_seed(seed: Zeroizing<[u8; 32]>) -> Self {
+        SeedSigningKey { seed, expanded: None }
+    }
+
+    /// The seed, for snapshots.
+    pub(crate) fn seed(&self) -> &[u8; 32] {
+        &self.seed
+    }
+
+    /// The expanded key, expanded once and kept.
+    pub(crate) fn key(&mut self) -> &SigningKey {
+        let seed = &self.seed;
+        self.expanded.get_or_insert_with(|| SigningKey::from_bytes(seed))
+    }
+
+    /// Runs `f` with the expanded key, expanding a temporary when it is not kept yet.
+    pub(crate) fn with<T>(&self, f: impl FnOnce(&SigningKey) -> T) -> T {
+        match &self.expanded {
+            Some(key) => f(key),
+            None => f(&SigningKey::from_bytes(&self.seed)),
+        }
+    }
+
+    /// The public key.
+    pub(crate) fn public_key(&self) -> [u8; 32] {
+        self.with(|k| k.verifying_key().to_bytes())
+    }
+}
+
+impl fmt::Debug for SeedSigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SeedSigningKey(<redacted>)")
     }
 }
 
@@ -279,6 +349,31 @@ impl fmt::Debug for SnapshotKey {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deferred_keys_equal_eager_ones() {
+        // A key read from a snapshot expands later; it must be the same key.
+        let eager = SigningKey::from_bytes(&[7; 32]);
+        let mut lazy = SeedSigningKey::from_seed(Zeroizing::new([7; 32]));
+        assert!(lazy.expanded.is_none());
+        assert_eq!(lazy.public_key(), eager.verifying_key().to_bytes());
+        assert_eq!(lazy.with(|k| k.sign(b"m")), eager.sign(b"m"));
+        assert!(lazy.expanded.is_none(), "a &self call keeps nothing");
+        assert_eq!(lazy.key().sign(b"m"), eager.sign(b"m"));
+        assert!(lazy.expanded.is_some(), "a &mut call keeps the expansion");
+        assert_eq!(lazy.seed(), &[7; 32]);
+        assert_eq!(SeedSigningKey::from_key(eager.clone()).seed(), &eager.to_bytes());
+        assert_eq!(alloc::format!("{lazy:?}"), "SeedSigningKey(<redacted>)");
+
+        let secret = StaticSecret::from([9; 32]);
+        let want = XPublic::from(&secret).to_bytes();
+        let mut pair = RatchetKeyPair::from_secret_deferred(secret.clone());
+        assert_eq!(pair.public_now(), want);
+        assert!(pair.public.is_none());
+        assert_eq!(pair.public(), want);
+        assert_eq!(pair.public, Some(want));
+        assert_eq!(RatchetKeyPair::from_secret(secret).public, Some(want));
+    }
 
     #[test]
     fn canonical_x25519_bounds() {

@@ -139,7 +139,7 @@ impl Ratchet {
             self.ours = fresh;
             self.sending = Some(SendChain { key, n: 0 });
         }
-        Ok(self.ours.public)
+        Ok(self.ours.public())
     }
 
     /// The next message key (SPEC §7.3, §7.5). Commits the sending chain's advance.

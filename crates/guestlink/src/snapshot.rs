@@ -163,7 +163,8 @@ pub(crate) fn read_secret(r: &mut Reader<'_>) -> Result<StaticSecret> {
 }
 
 pub(crate) fn read_keypair(r: &mut Reader<'_>) -> Result<RatchetKeyPair> {
-    Ok(RatchetKeyPair::from_secret(read_secret(r)?))
+    // The public key is derived at the first send that needs it, not at load.
+    Ok(RatchetKeyPair::from_secret_deferred(read_secret(r)?))
 }
 
 /// Encodes the ratchet state (SPEC §10.2).

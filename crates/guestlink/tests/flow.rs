@@ -167,6 +167,41 @@ fn snapshots_round_trip_and_refuse_rollback() {
 }
 
 #[test]
+fn a_loaded_host_signs_and_sends_as_the_original() {
+    // Loading defers the Ed25519 expansions and the ratchet public key to their first use
+    // (no scalar multiplication at load); what the loaded host produces must not change.
+    let r = &mut rng(7);
+    let key = SnapshotKey::generate(r);
+    let (mut host, link, record) = setup(r);
+    let snap = host.snapshot(r, &key);
+    let mut loaded = HostSession::from_snapshot(&snap, &key, 0).unwrap();
+    assert_eq!(loaded.mailbox_public_key(), host.mailbox_public_key());
+    assert_eq!(
+        loaded.relay_auth(b"challenge-0123456789").unwrap(),
+        host.relay_auth(b"challenge-0123456789").unwrap()
+    );
+    // Same state and the same random bytes: byte-identical pre-claim envelopes, signature included.
+    let (mut r1, mut r2) = (rng(8), rng(8));
+    let a = host.encrypt(&mut r1, NOW, "before you arrive").unwrap();
+    let b = loaded.encrypt(&mut r2, NOW, "before you arrive").unwrap();
+    assert_eq!(a, b);
+    let mut opened = InviteLink::parse(&link).unwrap().open(&record, NOW).unwrap();
+    assert_eq!(opened.decrypt(&b), Ok(GuestReceived::Text("before you arrive".into())));
+    // The claimed record and the revocation are signed by the deferred invite key.
+    let (mut guest, claim) = opened.claim(r, NOW).unwrap();
+    let HostReceived::Claimed(acc) = loaded.decrypt(r, NOW, &claim).unwrap() else { panic!("not claimed") };
+    let parsed = InviteRecord::parse(&record).unwrap();
+    assert!(parsed.verify_claimed(&acc.claimed_record).is_ok());
+    assert_eq!(guest.decrypt(&acc.confirmation), Ok(GuestReceived::Confirmed));
+    let snap = loaded.snapshot(r, &key);
+    let mut reloaded = HostSession::from_snapshot(&snap, &key, 0).unwrap();
+    let h = reloaded.encrypt(r, NOW, "after a reload").unwrap();
+    assert_eq!(guest.decrypt(&h), Ok(GuestReceived::Text("after a reload".into())));
+    let rev = reloaded.revoke(r, NOW + 1).unwrap();
+    assert!(parsed.verify_revocation(&rev.record).is_ok());
+}
+
+#[test]
 fn sizes() {
     let r = &mut rng(6);
     let (mut host, link, record) = setup(r);
