@@ -53,10 +53,11 @@ pub fn envelope(data: &[u8]) {
         assert!(data.len() <= MAX_ENVELOPE_LEN);
         assert_eq!(data.first(), Some(&info.version));
         // Records exist in version 1 only; messages are read in versions 1 and 2 (SPEC §6.1).
-        let expected = if info.kind.is_record() { PROTOCOL_VERSION } else { info.version };
-        assert!(
-            info.version == expected && (info.version == PROTOCOL_VERSION || info.version == MESSAGE_VERSION)
-        );
+        if info.kind.is_record() {
+            assert_eq!(info.version, PROTOCOL_VERSION);
+        } else {
+            assert!(matches!(info.version, PROTOCOL_VERSION | MESSAGE_VERSION));
+        }
         assert_eq!(data.get(1), Some(&info.kind.to_byte()));
         assert_eq!(data.get(2..18), Some(&info.mailbox_id.as_bytes()[..]));
     }

@@ -57,17 +57,14 @@ fn frozen_files_of_earlier_versions_still_check() {
         let doc: serde_json::Value = serde_json::from_str(&text).expect("json");
         // Every envelope in the v1 files really is version 1: the point is that old messages load.
         if d == "v1" {
-            let envelopes: Vec<&str> = doc["cases"]
+            let v1 = doc["cases"]
                 .as_array()
                 .unwrap()
                 .iter()
-                .flat_map(|c| {
-                    let steps = c["steps"].as_array().cloned().unwrap_or_else(|| vec![c.clone()]);
-                    steps.into_iter().filter_map(|s| s["envelope"].as_str().map(str::to_owned))
-                })
-                .map(|e| if e.starts_with("01") { "v1" } else { "other" })
-                .collect();
-            assert!(envelopes.iter().filter(|v| **v == "v1").count() >= 20, "{d}/{name}");
+                .flat_map(|c| c["steps"].as_array().cloned().unwrap_or_else(|| vec![c.clone()]))
+                .filter(|s| s["envelope"].as_str().is_some_and(|e| e.starts_with("01")))
+                .count();
+            assert!(v1 >= 20, "{d}/{name}: {v1} version 1 envelopes");
         }
         let n = guestlink_testkit::check::suite(name, &doc);
         println!("{d}/{name}: {n} cases");

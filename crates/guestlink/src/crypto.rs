@@ -104,7 +104,7 @@ fn nonce_of(salt: &[u8; SALT_LEN]) -> [u8; 12] {
     nonce
 }
 
-/// Appends `plaintext` to `out`, encrypts it there under the salted key and appends the tag.
+/// Appends `ciphertext || tag` of `plaintext` to `out`, under the salted key (SPEC §10).
 pub(crate) fn seal_into(
     key: &[u8; 32],
     label: &[u8],
@@ -113,22 +113,7 @@ pub(crate) fn seal_into(
     plaintext: &[u8],
     out: &mut Vec<u8>,
 ) {
-    let start = out.len();
-    out.extend_from_slice(plaintext);
-    // AES-GCM only fails for inputs over 64 GiB; snapshots are far below.
-    let _ = seal_tail(key, label, salt, ad, out, start);
-}
-
-/// Encrypts `buf[start..]` in place under the salted key (SPEC §10) and appends the tag.
-pub(crate) fn seal_tail(
-    key: &[u8; 32],
-    label: &[u8],
-    salt: &[u8; SALT_LEN],
-    ad: &[u8],
-    buf: &mut Vec<u8>,
-    start: usize,
-) -> Result<()> {
-    aes256gcm_seal_tail(&aead_key(key, label, salt).0, &nonce_of(salt), ad, buf, start)
+    aes256gcm_seal_into(&aead_key(key, label, salt).0, &nonce_of(salt), ad, plaintext, out);
 }
 
 /// Raw AES-256-GCM (96-bit nonce, 128-bit tag): encrypts `buf[start..]` in place and appends
@@ -166,6 +151,7 @@ pub(crate) fn aes256gcm_seal_into(
 ) {
     let start = out.len();
     out.extend_from_slice(plaintext);
+    // AES-GCM only fails for inputs over 64 GiB; callers seal far less.
     let _ = aes256gcm_seal_tail(key, nonce, ad, out, start);
 }
 
