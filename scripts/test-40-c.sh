@@ -22,7 +22,7 @@ funcs=$(grep -oE '\bguestlink_[a-z0-9_]+\(' bindings/c/include/guestlink.h | tr 
 unused=$(for f in $funcs; do grep -qw "$f" bindings/c/tests/misuse.c || echo "$f"; done)
 # Functions without pointer arguments cannot be misused with NULL (the conversation test covers
 # them); the test-only exports are exercised by panic.c and the digest checks.
-unused=$(echo "$unused" | grep -vxE 'guestlink_(version|protocol_version|message_version)|guestlink_.*_for_testing_only' || true)
+unused=$(echo "$unused" | grep -vxE 'guestlink_(version|protocol_version|message_version|snapshot_version)|guestlink_.*_for_testing_only' || true)
 if [ -n "$unused" ]; then echo "not in misuse.c: $unused"; exit 1; fi
 
 echo "-- README example is examples/chat.c"
@@ -42,9 +42,9 @@ cargo run -q --locked -p guestlink-ffi-tools --bin vectors-to-lines -- test-vect
 for suite in conversation envelope link record snapshot; do
   grep -q "^SUITE $suite " "$tmp/vectors.txt" || { echo "suite $suite missing from test-vectors/"; exit 1; }
 done
-# The frozen files of message envelope version 1 (SPEC §17), replayed after the current ones.
+# The frozen files of message envelope and snapshot version 1 (SPEC §17), replayed after the current ones.
 cargo run -q --locked -p guestlink-ffi-tools --bin vectors-to-lines -- test-vectors/v1 >> "$tmp/vectors.txt"
-for suite in conversation envelope; do
+for suite in conversation envelope snapshot; do
   [ "$(grep -c "^SUITE $suite " "$tmp/vectors.txt")" = 2 ] || { echo "suite v1/$suite missing"; exit 1; }
 done
 vectors_arg=("$tmp/vectors.txt")

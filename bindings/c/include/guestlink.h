@@ -372,6 +372,9 @@ typedef struct {
   uint8_t object_id[16];
   // The save counter: compare with the highest the app has seen to detect a rollback.
   uint64_t counter;
+  // The format version: `guestlink_snapshot_version()` as written now; 1 is still read, and
+  // rewritten as the current version at the next save.
+  uint32_t version;
 } guestlink_snapshot_info;
 
 #ifdef __cplusplus
@@ -388,6 +391,10 @@ uint8_t guestlink_protocol_version(void);
 // The version byte of the message envelopes this library writes (it also reads version 1).
 // Any thread.
 uint8_t guestlink_message_version(void);
+
+// The version byte of the snapshots this library writes (it also reads version 1, and writes
+// an object loaded from it as this version at the next save). Any thread.
+uint8_t guestlink_snapshot_version(void);
 
 // The largest envelope a message with a body of `body_len` bytes produces (any type): the
 // output buffer `_encrypt` requires. Returns 0 when `body_len` exceeds `GUESTLINK_MAX_BODY_LEN`.

@@ -77,6 +77,9 @@ pub struct guestlink_snapshot_info {
     pub object_id: [u8; 16],
     /// The save counter: compare with the highest the app has seen to detect a rollback.
     pub counter: u64,
+    /// The format version: `guestlink_snapshot_version()` as written now; 1 is still read, and
+    /// rewritten as the current version at the next save.
+    pub version: u32,
 }
 
 const VERSION: &CStr = match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
@@ -102,6 +105,13 @@ pub extern "C" fn guestlink_protocol_version() -> u8 {
 #[unsafe(no_mangle)]
 pub extern "C" fn guestlink_message_version() -> u8 {
     boundary_or(0, || guestlink::MESSAGE_VERSION)
+}
+
+/// The version byte of the snapshots this library writes (it also reads version 1, and writes
+/// an object loaded from it as this version at the next save). Any thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn guestlink_snapshot_version() -> u8 {
+    boundary_or(0, || guestlink::SNAPSHOT_VERSION)
 }
 
 /// The largest envelope a message with a body of `body_len` bytes produces (any type): the
@@ -171,6 +181,7 @@ pub unsafe extern "C" fn guestlink_snapshot_peek(
             kind: kind as u32,
             object_id: info.object_id,
             counter: info.counter,
+            version: u32::from(info.version),
         });
         Ok(())
     })

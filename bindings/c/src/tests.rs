@@ -66,6 +66,7 @@ fn header_constants_equal_the_core() {
     assert_eq!(GUESTLINK_MAX_LINK_LEN, GUESTLINK_MAX_BASE_URL_LEN + 1 + GUESTLINK_FRAGMENT_LEN);
     assert_eq!(crate::guestlink_protocol_version(), guestlink::PROTOCOL_VERSION);
     assert_eq!(crate::guestlink_message_version(), guestlink::MESSAGE_VERSION);
+    assert_eq!(crate::guestlink_snapshot_version(), guestlink::SNAPSHOT_VERSION);
     assert_eq!(crate::guestlink_max_envelope_len(0), guestlink::max_envelope_len(0).unwrap());
     // The read bound also covers version 1 message headers, 4 bytes longer than those written.
     assert_eq!(crate::guestlink_max_envelope_len(GUESTLINK_MAX_BODY_LEN) + 4, GUESTLINK_MAX_ENVELOPE_LEN);

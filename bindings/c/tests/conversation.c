@@ -67,6 +67,7 @@ void test_conversation(void) {
   CHECK(strlen(guestlink_version()) > 0);
   CHECK(guestlink_protocol_version() == 1);
   CHECK(guestlink_message_version() == 2);
+  CHECK(guestlink_snapshot_version() == 2);
   CHECK(strcmp(guestlink_result_name(GUESTLINK_RESULT_DECRYPT_FAILED), "DECRYPT_FAILED") == 0);
   CHECK(strcmp(guestlink_result_message(GUESTLINK_RESULT_OK), "success") == 0);
 
@@ -263,6 +264,7 @@ void test_conversation(void) {
       CHECK_OK(guestlink_host_session_snapshot(host, key, snap, GUESTLINK_MAX_SNAPSHOT_LEN, &snap_len));
       CHECK_OK(guestlink_snapshot_peek(snap, snap_len, &sinfo));
       CHECK(sinfo.kind == GUESTLINK_SNAPSHOT_KIND_HOST_SESSION && sinfo.counter == 1);
+      CHECK(sinfo.version == guestlink_snapshot_version());
       CHECK(memcmp(sinfo.object_id, mailbox, sizeof mailbox) == 0);
       guestlink_host_session_free(host);
       host = NULL;

@@ -168,6 +168,7 @@ static void run_snapshot(char **t) {
     guestlink_snapshot_info info;
     CHECK_OK(guestlink_snapshot_peek(snap.data, snap.len, &info));
     if (strcmp(t[6], "-") != 0) CHECK(info.counter == num(t[6]));
+    CHECK(info.version == 1 || info.version == guestlink_snapshot_version());
     if (object_id.present) CHECK(object_id.len == 16 && memcmp(info.object_id, object_id.data, 16) == 0);
   }
   guestlink_snapshot_key_free(key);

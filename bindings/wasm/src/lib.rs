@@ -99,6 +99,8 @@ export interface EnvelopeInfo {
 
 /** What `snapshotInfo` returns. */
 export interface SnapshotInfo {
+  /** The format version: 2 as written now; 1 is still read, and rewritten as 2 at the next save. */
+  version: number;
   kind: "hostIdentity" | "hostSession" | "openedInvite" | "guestSession";
   objectId: Uint8Array;
   counter: number;

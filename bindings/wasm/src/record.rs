@@ -210,6 +210,7 @@ pub fn snapshot_info(
         _ => return Err(binding_error(UNSUPPORTED)),
     };
     Obj::new()
+        .set("version", info.version)?
         .set("kind", kind)?
         .bytes("objectId", &info.object_id)?
         .set("counter", number(info.counter))

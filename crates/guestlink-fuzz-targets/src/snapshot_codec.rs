@@ -7,8 +7,10 @@ use aes_gcm::aead::{AeadInOut, KeyInit, Nonce, Tag};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Snapshot format version.
-pub const VERSION: u8 = 1;
+/// Snapshot format version written now (SPEC §10.2).
+pub const VERSION: u8 = 2;
+/// The first snapshot format version, still read (SPEC §10.3).
+pub const VERSION_1: u8 = 1;
 /// Header length: version, kind, object id, counter, salt.
 pub const HEADER_LEN: usize = 1 + 1 + 16 + 8 + 16;
 /// Kind byte of a host identity snapshot.
@@ -32,6 +34,8 @@ fn cipher(key: &[u8; 32], salt: &[u8; 16]) -> (Aes256Gcm, Nonce<Aes256Gcm>) {
 /// The cleartext fields of a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Opened {
+    /// Format version byte.
+    pub version: u8,
     /// Kind byte.
     pub kind: u8,
     /// Object id (mailbox id or identity-key prefix).
@@ -42,9 +46,10 @@ pub struct Opened {
     pub body: Vec<u8>,
 }
 
-/// Seals `body` as a snapshot of `kind` under `key`.
+/// Seals `body` as a snapshot of format `version` and `kind` under `key`.
 pub fn seal(
     key: &[u8; 32],
+    version: u8,
     kind: u8,
     object_id: &[u8; 16],
     counter: u64,
@@ -52,7 +57,7 @@ pub fn seal(
     body: &[u8],
 ) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + body.len() + 16);
-    out.push(VERSION);
+    out.push(version);
     out.push(kind);
     out.extend_from_slice(object_id);
     out.extend_from_slice(&counter.to_be_bytes());
@@ -69,6 +74,7 @@ pub fn seal(
 pub fn open(key: &[u8; 32], bytes: &[u8]) -> Option<Opened> {
     let (header, sealed) = bytes.split_at_checked(HEADER_LEN)?;
     let (ct, tag) = sealed.split_at_checked(sealed.len().checked_sub(16)?)?;
+    let version = *header.first()?;
     let kind = *header.get(1)?;
     let object_id: [u8; 16] = header.get(2..18)?.try_into().ok()?;
     let counter = u64::from_be_bytes(header.get(18..26)?.try_into().ok()?);
@@ -77,5 +83,5 @@ pub fn open(key: &[u8; 32], bytes: &[u8]) -> Option<Opened> {
     let tag = Tag::<Aes256Gcm>::try_from(tag).ok()?;
     let mut body = ct.to_vec();
     c.decrypt_inout_detached(&nonce, header, body.as_mut_slice().into(), &tag).ok()?;
-    Some(Opened { kind, object_id, counter, body })
+    Some(Opened { version, kind, object_id, counter, body })
 }

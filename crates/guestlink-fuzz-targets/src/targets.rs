@@ -289,14 +289,17 @@ pub fn snapshot(data: &[u8]) {
     let bytes = if mode & 1 == 0 {
         input.rest().to_vec()
     } else {
+        // The kind byte's top bit selects the version 1 body parser (SPEC §10.3).
         let kind = input.byte();
+        let version = if kind & 0x80 == 0 { snapshot_codec::VERSION } else { snapshot_codec::VERSION_1 };
+        let kind = kind & 0x7f;
         let object_id: [u8; 16] = match input.byte() % 3 {
             0 => f.fresh.host.get(2..18).and_then(|s| s.try_into().ok()).expect("header"),
             1 => f.identity_snapshot.get(2..18).and_then(|s| s.try_into().ok()).expect("header"),
             _ => core::array::from_fn(|_| input.byte()),
         };
         let counter = u64::from(input.byte());
-        snapshot_codec::seal(&SNAPSHOT_KEY, kind, &object_id, counter, [7; 16], input.rest())
+        snapshot_codec::seal(&SNAPSHOT_KEY, version, kind, &object_id, counter, [7; 16], input.rest())
     };
     let counter = snapshot_info(&bytes).map(|i| i.counter);
     let rng = &mut rng();

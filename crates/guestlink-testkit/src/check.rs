@@ -129,6 +129,20 @@ fn kdf(c: &Value) {
                 assert_eq!(guestlink::padded_len(len), padded, "library padding of {len}");
             }
         }
+        "host-seed" => {
+            let h = model::derive_host_seed(&b32(&c["host_seed"]));
+            for (field, value) in [
+                ("h0_sk", h.h0_sk),
+                ("h0_pk", h.h0_pk),
+                ("keys_seed", h.keys_seed),
+                ("invite_seed", h.invite_seed),
+                ("invite_pk", h.invite_pk),
+                ("host_mailbox_seed", h.host_mailbox_seed),
+                ("host_mailbox_pk", h.host_mailbox_pk),
+            ] {
+                assert_eq!(bytes(&c[field]), value, "host-seed {field}");
+            }
+        }
         other => panic!("unknown kdf case {other}"),
     }
 }

@@ -101,6 +101,11 @@ fn kdf() -> Value {
     let v1_case = json!({ "name": "aead-key-v1", "message_key": hx(last_mk), "salt": hx(salt),
         "aead_key": hx(model::aead_key_v1(&last_mk, &salt)), "nonce": hx(&salt[..12]) });
     let (long, short, qr) = model::safety_code(&[1; 16], &[2; 32], &[3; 32], &[4; 32], &[5; 32]);
+    let host_seed: [u8; 32] = std::array::from_fn(|i| 0xa0 ^ i as u8);
+    let h = model::derive_host_seed(&host_seed);
+    let host_seed_case = json!({ "name": "host-seed", "host_seed": hx(host_seed), "h0_sk": hx(h.h0_sk), "h0_pk": hx(h.h0_pk),
+        "keys_seed": hx(h.keys_seed), "invite_seed": hx(h.invite_seed), "invite_pk": hx(h.invite_pk),
+        "host_mailbox_seed": hx(h.host_mailbox_seed), "host_mailbox_pk": hx(h.host_mailbox_pk) });
     let lens: Vec<Value> = [0usize, 2, 64, 65, 100, 1000, 1025, 4096, 65_538]
         .iter()
         .map(|&l| json!({ "len": l, "padded": model::padded_len(l.max(1)) }))
@@ -116,6 +121,7 @@ fn kdf() -> Value {
             json!({ "name": "safety-code", "mailbox_id": hx([1u8; 16]), "host_identity": hx([2u8; 32]), "record_hash": hx([3u8; 32]),
                     "claim_key": hx([4u8; 32]), "guest_mailbox_pk": hx([5u8; 32]), "long": long, "short": short, "qr": hx(qr) }),
             json!({ "name": "padding", "lengths": lens }),
+            host_seed_case,
         ],
     )
 }
@@ -294,16 +300,9 @@ fn record() -> Value {
     rebuilt.identity = SigningKey::from_bytes(&id_seed);
     rebuilt.secret = draws[0].clone().try_into().expect("32");
     let d = model::derive_link(&rebuilt.secret, &rebuilt.identity.verifying_key().to_bytes());
-    let seed = |i: usize| {
-        SigningKey::from_bytes(&draws[i].clone().try_into().expect("32")).verifying_key().to_bytes()
-    };
-    rebuilt.fields = [
-        seed(2),
-        seed(3),
-        d.link_mailbox_pk,
-        d.guest_initial_pk,
-        model::x25519_base(&draws[1].clone().try_into().expect("32")),
-    ];
+    assert_eq!(draws.len(), 2, "an invite draws its link secret and its host_seed (SPEC §12.1)");
+    let h = model::derive_host_seed(&draws[1].clone().try_into().expect("32"));
+    rebuilt.fields = [h.invite_pk, h.host_mailbox_pk, d.link_mailbox_pk, d.guest_initial_pk, h.h0_pk];
     rebuilt.mailbox_id = d.mailbox_id;
     rebuilt.created = NOW;
     rebuilt.expires = NOW + TTL;
@@ -415,7 +414,8 @@ impl Run {
         let d = model::derive_link(&arr(&draws[0]), &host_identity);
         let record_hash = model::record_hash(&inv.record);
         assert_eq!(record_hash, inv.session.record_hash(), "record hash");
-        let model = Conversation::new(record_hash, arr(&draws[1]), d.guest_initial_sk);
+        let h0 = model::derive_host_seed(&arr(&draws[1])).h0_sk;
+        let model = Conversation::new(record_hash, h0, d.guest_initial_sk);
         Run {
             rng,
             snap_rng: Recorder::new(seed ^ 0xdead),
@@ -926,7 +926,7 @@ fn envelope() -> Value {
 /// Decrypts a snapshot body per SPEC §10.1, with the model.
 pub fn model_open_snapshot(bytes: &[u8], key: &[u8; 32]) -> Option<Vec<u8>> {
     let salt = bytes.get(26..42)?;
-    let k = model::hmac(key, &[b"guestlink/v1/snapshot-key", salt]);
+    let k = model::hmac(key, &[model::label::SNAPSHOT_KEY, salt]);
     model::aead_open(&k, &salt[..12], &bytes[..42], &bytes[42..])
 }
 
@@ -935,12 +935,17 @@ pub fn model_seal_snapshot(header: &[u8], body: &[u8], key: &[u8; 32]) -> Vec<u8
     use aes_gcm::aead::{AeadInOut, Nonce};
     use aes_gcm::{Aes256Gcm, KeyInit};
     let salt = &header[26..42];
-    let k = model::hmac(key, &[b"guestlink/v1/snapshot-key", salt]);
+    let k = model::hmac(key, &[model::label::SNAPSHOT_KEY, salt]);
     let cipher = Aes256Gcm::new(&k.into());
     let mut buf = body.to_vec();
     let nonce = Nonce::<Aes256Gcm>::try_from(&salt[..12]).expect("12");
     let tag = cipher.encrypt_inout_detached(&nonce, header, buf.as_mut_slice().into()).expect("seal");
     [header, &buf, &tag].concat()
+}
+
+/// The length of the LEB128 `uint` at the start of `b` (SPEC §10.2).
+fn uint_len(b: &[u8]) -> usize {
+    b.iter().position(|x| x & 0x80 == 0).expect("a uint") + 1
 }
 
 /// Loads a snapshot of `kind`; returns (counter, object id) on success.
@@ -971,16 +976,36 @@ fn snapshot() -> Value {
     let opened_snap = opened.snapshot(&mut run.snap_rng, &key);
     let (mut guest, c) = opened.claim(&mut run.rng, NOW).expect("claim");
     let Ok(HostReceived::Claimed(acc)) = run.host.decrypt(&mut run.rng, NOW, &c) else { panic!("claim") };
+    let host_window = hex::decode(run.host_snapshot()).expect("hex");
     guest.decrypt(&acc.confirmation).expect("confirm");
     let _ = guest.snapshot(&mut run.snap_rng, &key);
     let guest_snap = guest.snapshot(&mut run.snap_rng, &key); // counter 3: the opened invite's save counts on
+    let moved_on = guest.encrypt(&mut run.rng, "moved on").expect("encrypt");
+    assert!(matches!(run.host.decrypt(&mut run.rng, NOW, &moved_on), Ok(HostReceived::Text(_))));
+    let host_after = hex::decode(run.host_snapshot()).expect("hex");
     let body =
         model_open_snapshot(&guest_snap, &SNAPSHOT_KEY).expect("the model opens the library's snapshot");
-    // Guest body: 97 bytes of invite, 32 guest mailbox seed, 32 claim key, 1 flags, then the ratchet.
+    // Guest body: 97 bytes of invite, 32 guest mailbox seed, 32 claim key, 1 flags, then the ratchet
+    // (SPEC §10.2): RK, DHs_sk, has_send, [CKs, Ns uint], PN uint, chains.
     let ratchet = 162;
     let has_send = body[ratchet + 64];
-    let chains_at = ratchet + 64 + 1 + if has_send == 1 { 36 } else { 0 } + 4;
+    let mut at = ratchet + 64 + 1;
+    if has_send == 1 {
+        at += 32 + uint_len(&body[at + 32..]);
+    }
+    let chains_at = at + uint_len(&body[at..]);
     let hostile = |b: Vec<u8>| model_seal_snapshot(&guest_snap[..42], &b, &SNAPSHOT_KEY);
+    // Host body in the claim window: identity, record hash, expires_at uint, flags (claimed,
+    // verifier, host_seed), host_seed, guest mailbox key, claim_chain, then the ratchet.
+    let window_body = model_open_snapshot(&host_window, &SNAPSHOT_KEY).expect("the model opens it");
+    let host_flags_at = 64 + uint_len(&window_body[64..]);
+    assert_eq!(window_body[host_flags_at], 0b0_1110, "claimed, verifier, host_seed");
+    let claim_chain_at = host_flags_at + 1 + 32 + 32;
+    assert_eq!(window_body[claim_chain_at], 1, "the claim key is the second chain's");
+    let hostile_host = |b: Vec<u8>| model_seal_snapshot(&host_window[..42], &b, &SNAPSHOT_KEY);
+    let host_both_seeds = hostile_host(patch(&window_body, host_flags_at, &[0b1_1110]));
+    let host_seed_no_verifier = hostile_host(patch(&window_body, host_flags_at, &[0b0_1010]));
+    let host_claim_chain = hostile_host(patch(&window_body, claim_chain_at, &[2]));
     let six_chains = hostile(patch(&body, chains_at, &[6]));
     let bad_flag = hostile(patch(&body, 161, &[4]));
     let trailing = hostile([body.as_slice(), &[0]].concat());
@@ -1004,6 +1029,8 @@ fn snapshot() -> Value {
     };
     push("host-identity", "host_identity", &identity, 0, None);
     push("host-session", "host_session", &host, 0, None);
+    push("host-session-claim-window", "host_session", &host_window, 0, None);
+    push("host-session-after-window", "host_session", &host_after, 0, None);
     push("opened-invite", "opened_invite", &opened_snap, 1, None);
     push("guest-session", "guest_session", &guest_snap, 3, None);
     push("rolled-back", "guest_session", &guest_snap, 4, Some(Error::SnapshotRolledBack));
@@ -1020,7 +1047,14 @@ fn snapshot() -> Value {
     push("tampered-counter", "guest_session", &flip(&guest_snap, 25), 0, Error::SnapshotDecryptFailed);
     push("tampered-object-id", "guest_session", &flip(&guest_snap, 5), 0, Error::SnapshotDecryptFailed);
     push("wrong-kind", "guest_session", &host, 0, Error::SnapshotWrongObject);
-    push("version-2", "guest_session", &patch(&guest_snap, 0, &[2]), 0, Error::SnapshotVersionUnsupported);
+    push(
+        "version-1-relabelled",
+        "guest_session",
+        &patch(&guest_snap, 0, &[1]),
+        0,
+        Error::SnapshotDecryptFailed,
+    );
+    push("version-3", "guest_session", &patch(&guest_snap, 0, &[3]), 0, Error::SnapshotVersionUnsupported);
     push("unknown-kind", "guest_session", &patch(&guest_snap, 1, &[9]), 0, Error::SnapshotMalformed);
     push("truncated", "guest_session", &guest_snap[..30], 0, Error::SnapshotMalformed);
     push(
@@ -1034,6 +1068,15 @@ fn snapshot() -> Value {
     push("hostile-zero-chains", "guest_session", &zero_chains, 0, Error::SnapshotMalformed);
     push("hostile-flags", "guest_session", &bad_flag, 0, Error::SnapshotMalformed);
     push("hostile-trailing-byte", "guest_session", &trailing, 0, Error::SnapshotMalformed);
+    push("hostile-host-two-seeds", "host_session", &host_both_seeds, 0, Error::SnapshotMalformed);
+    push(
+        "hostile-host-seed-without-verifier",
+        "host_session",
+        &host_seed_no_verifier,
+        0,
+        Error::SnapshotMalformed,
+    );
+    push("hostile-host-claim-chain", "host_session", &host_claim_chain, 0, Error::SnapshotMalformed);
     let _ = id.snapshot_counter();
     suite("snapshot", cases)
 }

@@ -18,7 +18,7 @@ pub const SUITES: [&str; 6] = ["kdf", "link", "record", "envelope", "conversatio
 /// Frozen vector files of earlier versions, under `test-vectors/<dir>/`: never regenerated (this
 /// library no longer writes them), always replayed. `v1/` holds the envelope and conversation
 /// suites of message envelope version 1 (SPEC §17), as the generator wrote them before version 2.
-pub const FROZEN: [(&str, &str); 2] = [("v1", "envelope"), ("v1", "conversation")];
+pub const FROZEN: [(&str, &str); 3] = [("v1", "envelope"), ("v1", "conversation"), ("v1", "snapshot")];
 
 /// Lowercase hex.
 pub fn hx(b: impl AsRef<[u8]>) -> String {

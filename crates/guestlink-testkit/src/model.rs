@@ -25,6 +25,48 @@ pub mod label {
     pub const AEAD_KEY: &[u8] = b"guestlink/v1/aead-key";
     pub const SAFETY: &[u8] = b"guestlink/v1/safety-code";
     pub const SIG_INVITE_RECORD: &[u8] = b"guestlink/v1/sig/invite-record";
+    pub const SNAPSHOT_KEY: &[u8] = b"guestlink/v1/snapshot-key";
+    pub const HOST_SEED: &[u8] = b"guestlink/v1/host-seed";
+    pub const HOST_RATCHET_KEY: &[u8] = b"guestlink/v1/host-ratchet-key";
+    pub const HOST_KEYS: &[u8] = b"guestlink/v1/host-keys";
+    pub const INVITE_KEY: &[u8] = b"guestlink/v1/invite-key";
+    pub const HOST_MAILBOX_KEY: &[u8] = b"guestlink/v1/host-mailbox-key";
+}
+
+/// SPEC §12.1: the host's per-invite keys from its `host_seed`.
+pub struct HostSeedDerivation {
+    /// `H0_sk`.
+    pub h0_sk: [u8; 32],
+    /// `H0`'s public key.
+    pub h0_pk: [u8; 32],
+    /// `keys_seed`.
+    pub keys_seed: [u8; 32],
+    /// The invite key's Ed25519 seed.
+    pub invite_seed: [u8; 32],
+    /// Its public key.
+    pub invite_pk: [u8; 32],
+    /// The host mailbox key's Ed25519 seed.
+    pub host_mailbox_seed: [u8; 32],
+    /// Its public key.
+    pub host_mailbox_pk: [u8; 32],
+}
+
+/// SPEC §12.1.
+pub fn derive_host_seed(host_seed: &[u8; 32]) -> HostSeedDerivation {
+    let h0_sk = hkdf::<32>(label::HOST_SEED, host_seed, label::HOST_RATCHET_KEY);
+    let keys_seed = hkdf::<32>(label::HOST_SEED, host_seed, label::HOST_KEYS);
+    let invite_seed = hkdf::<32>(label::HOST_KEYS, &keys_seed, label::INVITE_KEY);
+    let host_mailbox_seed = hkdf::<32>(label::HOST_KEYS, &keys_seed, label::HOST_MAILBOX_KEY);
+    let ed = |seed: &[u8; 32]| ed25519_dalek::SigningKey::from_bytes(seed).verifying_key().to_bytes();
+    HostSeedDerivation {
+        h0_sk,
+        h0_pk: x25519_base(&h0_sk),
+        keys_seed,
+        invite_seed,
+        invite_pk: ed(&invite_seed),
+        host_mailbox_seed,
+        host_mailbox_pk: ed(&host_mailbox_seed),
+    }
 }
 
 /// HMAC-SHA256.

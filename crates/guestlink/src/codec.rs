@@ -43,6 +43,34 @@ impl<'a> Reader<'a> {
         Ok(u64::from_be_bytes(self.array::<8>()?))
     }
 
+    /// A minimal unsigned LEB128 integer of at most `max` (SPEC §10.2): a redundant final zero
+    /// group, more than ten bytes or a value above `max` is malformed.
+    pub(crate) fn uint(&mut self, max: u64) -> Result<u64> {
+        let mut value: u64 = 0;
+        for i in 0..10u32 {
+            let byte = self.u8()?;
+            let group = u64::from(byte & 0x7f);
+            let shift = 7 * i;
+            // The tenth byte carries bit 63 only.
+            if i == 9 && group > 1 {
+                return Err(self.err);
+            }
+            value |= group << shift;
+            if byte & 0x80 == 0 {
+                if i > 0 && group == 0 {
+                    return Err(self.err); // not minimal
+                }
+                return if value <= max { Ok(value) } else { Err(self.err) };
+            }
+        }
+        Err(self.err)
+    }
+
+    /// A [`uint`](Self::uint) that fits a `u32`.
+    pub(crate) fn uint32(&mut self) -> Result<u32> {
+        u32::try_from(self.uint(u64::from(u32::MAX))?).map_err(|_| self.err)
+    }
+
     /// A boolean encoded as 0 or 1; anything else is malformed.
     pub(crate) fn flag(&mut self) -> Result<bool> {
         match self.u8()? {
@@ -73,19 +101,70 @@ pub(crate) trait Put {
     fn put_u8(&mut self, v: u8) {
         self.put(&[v]);
     }
-    fn put_u16(&mut self, v: u16) {
-        self.put(&v.to_be_bytes());
-    }
     fn put_u32(&mut self, v: u32) {
         self.put(&v.to_be_bytes());
     }
     fn put_u64(&mut self, v: u64) {
         self.put(&v.to_be_bytes());
     }
+    /// Minimal unsigned LEB128 (SPEC §10.2).
+    fn put_uint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.put_u8((v as u8 & 0x7f) | 0x80);
+            v >>= 7;
+        }
+        self.put_u8(v as u8);
+    }
 }
 
 impl Put for Vec<u8> {
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn read(bytes: &[u8], max: u64) -> Result<u64> {
+        let mut r = Reader::new(bytes, Error::SnapshotMalformed);
+        let v = r.uint(max)?;
+        r.finish().map(|()| v)
+    }
+
+    #[test]
+    fn uint_round_trips_at_every_boundary() {
+        let mut values = vec![0u64, 1, u64::MAX, u64::MAX - 1, u64::from(u32::MAX)];
+        for k in 1..64 {
+            values.extend([(1u64 << k) - 1, 1u64 << k, (1u64 << k) + 1]);
+        }
+        for v in values {
+            let mut out = Vec::new();
+            out.put_uint(v);
+            let groups = (64 - v.leading_zeros()).div_ceil(7).max(1) as usize;
+            assert_eq!(out.len(), groups, "{v}");
+            assert_eq!(read(&out, u64::MAX), Ok(v));
+        }
+    }
+
+    #[test]
+    fn uint_refuses_non_minimal_overlong_and_out_of_range() {
+        assert_eq!(read(&[0x80, 0x00], u64::MAX), Err(Error::SnapshotMalformed)); // 0 in two bytes
+        assert_eq!(read(&[0x81, 0x00], u64::MAX), Err(Error::SnapshotMalformed)); // 1 with a zero group
+        assert_eq!(read(&[0x80], u64::MAX), Err(Error::SnapshotMalformed)); // truncated
+        let mut eleven = vec![0xff; 10];
+        eleven.push(0x01);
+        assert_eq!(read(&eleven, u64::MAX), Err(Error::SnapshotMalformed));
+        let mut bit64 = vec![0xff; 9];
+        bit64.push(0x02); // 2^64 and above
+        assert_eq!(read(&bit64, u64::MAX), Err(Error::SnapshotMalformed));
+        let mut out = Vec::new();
+        out.put_uint(u64::from(u32::MAX) + 1);
+        let mut r = Reader::new(&out, Error::SnapshotMalformed);
+        assert_eq!(r.uint32(), Err(Error::SnapshotMalformed));
+        assert_eq!(read(&[0x7f], 0x7e), Err(Error::SnapshotMalformed));
+        assert_eq!(read(&[0x7f], 0x7f), Ok(0x7f));
     }
 }

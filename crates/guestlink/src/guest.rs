@@ -257,7 +257,7 @@ impl OpenedInvite {
         let mut out = Vec::with_capacity(512);
         self.invite.write(&mut out);
         out.put(self.secret.as_slice());
-        out.put_u64(self.expires_at);
+        out.put_uint(self.expires_at);
         snapshot::write_ratchet(&mut out, &self.ratchet);
         out
     }
@@ -268,8 +268,9 @@ impl OpenedInvite {
         let mut r = snapshot::reader(&body);
         let invite = Invite::read(&mut r, MailboxId(info.object_id))?;
         let secret: Zeroizing<[u8; 32]> = Zeroizing::new(r.array()?);
-        let expires_at = r.u64()?;
-        let ratchet = snapshot::read_ratchet(&mut r)?;
+        let format = snapshot::Format::of(&info);
+        let expires_at = format.time(&mut r)?;
+        let ratchet = snapshot::read_ratchet(&mut r, format)?;
         r.finish()?;
         let keys = LinkKeys::derive(&secret, &invite.host_identity);
         if keys.mailbox_id != invite.mailbox_id {
@@ -488,7 +489,7 @@ impl GuestSession {
         if flags & !0b11 != 0 || !crate::keys::x25519_canonical(&claim_key) {
             return Err(Error::SnapshotMalformed);
         }
-        let ratchet = snapshot::read_ratchet(&mut r)?;
+        let ratchet = snapshot::read_ratchet(&mut r, snapshot::Format::of(&info))?;
         r.finish()?;
         let gm = guest_mailbox.verifying_key().to_bytes();
         let session_id = session_id(&invite.record_hash, &claim_key, &gm);

@@ -9,8 +9,12 @@ use rand_core::CryptoRng;
 use x25519_dalek::StaticSecret;
 use zeroize::Zeroizing;
 
-use crate::codec::Put;
-use crate::crypto::root_init;
+use hkdf::Hkdf;
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+use crate::codec::{Put, Reader};
+use crate::crypto::{hkdf_expand, root_init};
 use crate::error::{Error, Result};
 use crate::framing::{Content, ContentType, Direction, EnvelopeKind, parse_message};
 use crate::invite::{LinkKeys, SecretLink, make_link};
@@ -26,7 +30,7 @@ use crate::record::{
 use crate::safety::SafetyCode;
 use crate::session::{Route, open, seal};
 use crate::snapshot::{self, SnapshotKind};
-use crate::{relay, snapshot::read_key};
+use crate::{labels, relay, snapshot::read_key};
 
 /// A host's long-term identity: an Ed25519 key pair used only to sign invite records.
 pub struct HostIdentity {
@@ -61,9 +65,13 @@ impl HostIdentity {
         }
         let mut secret = Zeroizing::new([0u8; 32]);
         rng.fill_bytes(secret.as_mut_slice());
-        let host_ratchet = RatchetKeyPair::generate(rng);
-        let invite_key = generate_signing_key(rng);
-        let host_mailbox = generate_signing_key(rng);
+        let mut host_seed = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(host_seed.as_mut_slice());
+        let derived = HostSeedKeys::derive(&host_seed);
+        let host_ratchet = RatchetKeyPair::from_secret(derived.ratchet);
+        let (invite_seed, mailbox_seed) = derive_signing_seeds(&derived.keys_seed);
+        let invite_key = SigningKey::from_bytes(&invite_seed);
+        let host_mailbox = SigningKey::from_bytes(&mailbox_seed);
         let identity = self.public_key();
         let link = make_link(base_url, &secret, &identity)?;
         let keys = LinkKeys::derive(&secret, &identity);
@@ -97,6 +105,8 @@ impl HostIdentity {
             identity,
             record_hash: hash,
             expires_at,
+            host_seed: Some(host_seed),
+            keys_seed: Some(derived.keys_seed),
             invite_key: SeedSigningKey::from_key(invite_key),
             host_mailbox: SeedSigningKey::from_key(host_mailbox),
             revoked: false,
@@ -153,6 +163,29 @@ pub struct CreatedInvite {
     pub link: SecretLink,
     /// The signed invite record to publish on the relay.
     pub record: Vec<u8>,
+}
+
+/// What the host's 32-byte `host_seed` yields (SPEC §12.1): `H0` and `keys_seed`.
+struct HostSeedKeys {
+    ratchet: StaticSecret,
+    keys_seed: Zeroizing<[u8; 32]>,
+}
+
+impl HostSeedKeys {
+    fn derive(host_seed: &[u8; 32]) -> Self {
+        let prk = Hkdf::<Sha256>::new(Some(labels::HOST_SEED), host_seed);
+        let ratchet = hkdf_expand::<32>(&prk, labels::HOST_RATCHET_KEY);
+        HostSeedKeys {
+            ratchet: StaticSecret::from(*ratchet),
+            keys_seed: hkdf_expand::<32>(&prk, labels::HOST_KEYS),
+        }
+    }
+}
+
+/// The Ed25519 seeds of the invite key and the host mailbox key, from `keys_seed` (SPEC §12.1).
+fn derive_signing_seeds(keys_seed: &[u8; 32]) -> (Zeroizing<[u8; 32]>, Zeroizing<[u8; 32]>) {
+    let prk = Hkdf::<Sha256>::new(Some(labels::HOST_KEYS), keys_seed);
+    (hkdf_expand::<32>(&prk, labels::INVITE_KEY), hkdf_expand::<32>(&prk, labels::HOST_MAILBOX_KEY))
 }
 
 /// What the host needs, until the claim window closes, to recognise a competing claim.
@@ -224,6 +257,12 @@ pub struct HostSession {
     identity: IdentityPublicKey,
     record_hash: [u8; 32],
     expires_at: u64,
+    /// The seed of the three per-invite keys, held while unclaimed and while the claim verifier
+    /// is (SPEC §10.2, §12.1); `None` after, and for a session created by a version 1 writer.
+    host_seed: Option<Zeroizing<[u8; 32]>>,
+    /// The seed of the two signing keys, kept after `host_seed` is wiped; `None` only for a
+    /// session created by a version 1 writer.
+    keys_seed: Option<Zeroizing<[u8; 32]>>,
     /// Signs pre-claim messages, the claimed record and revocations (SPEC §5, §6.3).
     invite_key: SeedSigningKey,
     /// Answers relay challenges (SPEC §9).
@@ -394,9 +433,7 @@ impl HostSession {
                 if moved_on {
                     // The guest answered our confirmation with a new ratchet key: it sends no
                     // more claims, so the material to check competing claims is wiped.
-                    if let Some(c) = self.claim.as_mut() {
-                        c.verifier = None;
-                    }
+                    self.wipe_claim_verifier();
                 }
                 Ok(HostReceived::Text(text))
             }
@@ -469,6 +506,15 @@ impl HostSession {
         }
     }
 
+    /// Wipes the claim verifier and `host_seed`, from which `H0` follows; `keys_seed` stays
+    /// (SPEC §12.1).
+    fn wipe_claim_verifier(&mut self) {
+        if let Some(c) = self.claim.as_mut() {
+            c.verifier = None;
+        }
+        self.host_seed = None;
+    }
+
     /// Revokes the invite: no claim is accepted from now on and, if a session runs, it ends with
     /// an in-session end message. Neither withdraws what a link holder could already read.
     pub fn revoke<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, now: u64) -> Result<Revocation> {
@@ -484,6 +530,7 @@ impl HostSession {
         };
         let record = build_revocation(self.invite_key.key(), &self.mailbox_id, &self.record_hash, now);
         self.revoked = true;
+        self.wipe_claim_verifier(); // nothing is decrypted any more
         Ok(Revocation { record, end_message })
     }
 
@@ -498,29 +545,38 @@ impl HostSession {
         self.counter
     }
 
+    /// The version 2 body (SPEC §10.2).
     fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(512);
+        let mut out = Vec::with_capacity(384);
         out.put(self.identity.as_bytes());
         out.put(&self.record_hash);
-        out.put_u64(self.expires_at);
-        out.put(self.invite_key.seed());
-        out.put(self.host_mailbox.seed());
-        out.put_u8(u8::from(self.revoked));
-        match &self.claim {
-            None => out.put_u8(0),
-            Some(c) => {
-                out.put_u8(1);
-                out.put(&c.claim_key);
-                out.put(&c.guest_mailbox);
-                match &c.verifier {
-                    None => out.put_u8(0),
-                    Some(v) => {
-                        out.put_u8(1);
-                        out.put(&v.root.0);
-                        out.put(v.ours.as_bytes());
-                    }
+        out.put_uint(self.expires_at);
+        let verifier = self.claim.as_ref().and_then(|c| c.verifier.as_ref());
+        let flags = u8::from(self.revoked)
+            | u8::from(self.claim.is_some()) << 1
+            | u8::from(verifier.is_some()) << 2
+            | u8::from(self.host_seed.is_some()) << 3
+            | u8::from(self.host_seed.is_none() && self.keys_seed.is_some()) << 4;
+        out.put_u8(flags);
+        match (&self.host_seed, &self.keys_seed) {
+            (Some(seed), _) | (None, Some(seed)) => out.put(seed.as_slice()),
+            (None, None) => {
+                out.put(self.invite_key.seed());
+                out.put(self.host_mailbox.seed());
+            }
+        }
+        if let Some(c) = &self.claim {
+            out.put(&c.guest_mailbox);
+            match self.ratchet.chains.iter().position(|chain| chain.ratchet == c.claim_key) {
+                Some(i) => out.put_u8(i as u8),
+                None => {
+                    out.put_u8(CLAIM_KEY_FOLLOWS);
+                    out.put(&c.claim_key);
                 }
             }
+        }
+        if let (Some(v), None) = (verifier, &self.host_seed) {
+            out.put(v.ours.as_bytes());
         }
         snapshot::write_ratchet(&mut out, &self.ratchet);
         out
@@ -530,42 +586,53 @@ impl HostSession {
     /// [`mailbox_id`](Self::mailbox_id) against the session you meant to load.
     pub fn from_snapshot(bytes: &[u8], key: &SnapshotKey, min_counter: u64) -> Result<Self> {
         let (info, body) = snapshot::open(bytes, key, SnapshotKind::HostSession, min_counter)?;
+        let format = snapshot::Format::of(&info);
         let mut r = snapshot::reader(&body);
         let identity = IdentityPublicKey::from_bytes(&r.array()?).map_err(|_| Error::SnapshotMalformed)?;
-        let record_hash = r.array()?;
-        let expires_at = r.u64()?;
-        // Expanded at their first signature, not here (an Ed25519 seed is always valid).
-        let invite_key = SeedSigningKey::from_seed(Zeroizing::new(r.array()?));
-        let host_mailbox = SeedSigningKey::from_seed(Zeroizing::new(r.array()?));
-        let revoked = r.flag()?;
-        let claim = if r.flag()? {
-            let claim_key: [u8; 32] = r.array()?;
-            let guest_mailbox: [u8; 32] = r.array()?;
-            if !crate::keys::x25519_canonical(&claim_key)
-                || MailboxPublicKey::from_bytes(&guest_mailbox).is_err()
-            {
-                return Err(Error::SnapshotMalformed);
-            }
-            let verifier = if r.flag()? {
-                Some(ClaimVerifier { root: read_key(&mut r)?, ours: snapshot::read_secret(&mut r)? })
-            } else {
-                None
-            };
-            let session_id = session_id(&record_hash, &claim_key, &guest_mailbox);
-            Some(Claim { claim_key, guest_mailbox, session_id, verifier })
-        } else {
-            None
-        };
-        let ratchet = snapshot::read_ratchet(&mut r)?;
+        let record_hash: [u8; 32] = r.array()?;
+        let expires_at = format.time(&mut r)?;
+        let fields = if format.is_v1() { read_host_v1(&mut r)? } else { read_host_v2(&mut r)? };
+        let ratchet = snapshot::read_ratchet(&mut r, format)?;
         r.finish()?;
+        let claim = match fields.claim {
+            None => None,
+            Some(c) => {
+                let claim_key = match c.key {
+                    ClaimKeyAt::Explicit(k) => {
+                        if ratchet.chains.iter().any(|chain| chain.ratchet == k) && !format.is_v1() {
+                            return Err(Error::SnapshotMalformed); // the writer would have used the index
+                        }
+                        k
+                    }
+                    ClaimKeyAt::Chain(i) => ratchet.chains.get(i).ok_or(Error::SnapshotMalformed)?.ratchet,
+                };
+                if !crate::keys::x25519_canonical(&claim_key) {
+                    return Err(Error::SnapshotMalformed);
+                }
+                let verifier = match c.verifier {
+                    None => None,
+                    Some(v) => Some(restore_verifier(&ratchet, &record_hash, v)?),
+                };
+                let session_id = session_id(&record_hash, &claim_key, &c.guest_mailbox);
+                Some(Claim { claim_key, guest_mailbox: c.guest_mailbox, session_id, verifier })
+            }
+        };
+        if let Some(h0) = &fields.unclaimed_h0
+            && !bool::from(h0.as_bytes().ct_eq(ratchet.ours.secret.as_bytes()))
+        {
+            // Unclaimed, the ratchet key is still H0, which the seed determines (SPEC §10.2).
+            return Err(Error::SnapshotMalformed);
+        }
         Ok(HostSession {
             mailbox_id: MailboxId(info.object_id),
             identity,
             record_hash,
             expires_at,
-            invite_key,
-            host_mailbox,
-            revoked,
+            host_seed: fields.host_seed,
+            keys_seed: fields.keys_seed,
+            invite_key: fields.invite_key,
+            host_mailbox: fields.host_mailbox,
+            revoked: fields.revoked,
             claim,
             ratchet,
             counter: info.counter,
@@ -580,6 +647,145 @@ impl HostSession {
         body.put_u64(self.counter);
         sha2::Sha256::digest(body.as_slice()).into()
     }
+}
+
+/// `claim_chain` when the claim key follows explicitly (SPEC §10.2).
+const CLAIM_KEY_FOLLOWS: u8 = 0xff;
+
+/// Where a host body puts the claim key.
+enum ClaimKeyAt {
+    Explicit([u8; 32]),
+    Chain(usize),
+}
+
+/// The stored half of a claim verifier: `H0_sk`, and in version 1 the `RK0` it must match.
+struct StoredVerifier {
+    h0: StaticSecret,
+    root: Option<Key32>,
+}
+
+struct StoredClaim {
+    key: ClaimKeyAt,
+    guest_mailbox: [u8; 32],
+    verifier: Option<StoredVerifier>,
+}
+
+/// The fields of a host body between `expires_at` and the ratchet.
+struct HostFields {
+    host_seed: Option<Zeroizing<[u8; 32]>>,
+    keys_seed: Option<Zeroizing<[u8; 32]>>,
+    invite_key: SeedSigningKey,
+    host_mailbox: SeedSigningKey,
+    revoked: bool,
+    claim: Option<StoredClaim>,
+    /// `H0` from `host_seed` in an unclaimed body: the ratchet key must be it.
+    unclaimed_h0: Option<StaticSecret>,
+}
+
+fn read_guest_mailbox(r: &mut Reader<'_>) -> Result<[u8; 32]> {
+    let key: [u8; 32] = r.array()?;
+    MailboxPublicKey::from_bytes(&key).map_err(|_| Error::SnapshotMalformed)?;
+    Ok(key)
+}
+
+fn read_seed(r: &mut Reader<'_>) -> Result<Zeroizing<[u8; 32]>> {
+    Ok(Zeroizing::new(r.array()?))
+}
+
+/// Version 1 (SPEC §10.3): two seeds, flags as booleans, the verifier's `RK0` stored.
+fn read_host_v1(r: &mut Reader<'_>) -> Result<HostFields> {
+    // Expanded at their first signature, not here (an Ed25519 seed is always valid).
+    let invite_key = SeedSigningKey::from_seed(read_seed(r)?);
+    let host_mailbox = SeedSigningKey::from_seed(read_seed(r)?);
+    let revoked = r.flag()?;
+    let claim = if r.flag()? {
+        let key = ClaimKeyAt::Explicit(r.array()?);
+        let guest_mailbox = read_guest_mailbox(r)?;
+        let verifier = if r.flag()? {
+            let root = Some(read_key(r)?);
+            Some(StoredVerifier { root, h0: snapshot::read_secret(r)? })
+        } else {
+            None
+        };
+        Some(StoredClaim { key, guest_mailbox, verifier })
+    } else {
+        None
+    };
+    Ok(HostFields {
+        host_seed: None,
+        keys_seed: None,
+        invite_key,
+        host_mailbox,
+        revoked,
+        claim,
+        unclaimed_h0: None,
+    })
+}
+
+/// Version 2 (SPEC §10.2).
+fn read_host_v2(r: &mut Reader<'_>) -> Result<HostFields> {
+    let flags = r.u8()?;
+    let [revoked, claimed, verifier, seeded, keyed] = [0, 1, 2, 3, 4].map(|bit| flags >> bit & 1 == 1);
+    // host_seed is held only while unclaimed or while the verifier is, never once revoked;
+    // keys_seed replaces it after (SPEC §10.2).
+    if flags >> 5 != 0
+        || (verifier && !claimed)
+        || (seeded && keyed)
+        || (seeded && (revoked || (claimed && !verifier)))
+        || (keyed && (verifier || !(revoked || claimed)))
+    {
+        return Err(Error::SnapshotMalformed);
+    }
+    let (host_seed, keys_seed, seed_h0) = if seeded {
+        let seed = read_seed(r)?;
+        let keys = HostSeedKeys::derive(&seed);
+        (Some(seed), Some(keys.keys_seed), Some(keys.ratchet))
+    } else if keyed {
+        (None, Some(read_seed(r)?), None)
+    } else {
+        (None, None, None)
+    };
+    // Expanded at their first signature, not here (an Ed25519 seed is always valid).
+    let (invite_key, host_mailbox) = match &keys_seed {
+        Some(k) => {
+            let (invite, mailbox) = derive_signing_seeds(k);
+            (SeedSigningKey::from_seed(invite), SeedSigningKey::from_seed(mailbox))
+        }
+        None => (SeedSigningKey::from_seed(read_seed(r)?), SeedSigningKey::from_seed(read_seed(r)?)),
+    };
+    let mut unclaimed_h0 = None;
+    let claim = if claimed {
+        let guest_mailbox = read_guest_mailbox(r)?;
+        let key = match r.u8()? {
+            CLAIM_KEY_FOLLOWS => ClaimKeyAt::Explicit(r.array()?),
+            i => ClaimKeyAt::Chain(usize::from(i)),
+        };
+        let verifier = match (verifier, seed_h0) {
+            (false, _) => None,
+            (true, Some(h0)) => Some(StoredVerifier { h0, root: None }),
+            (true, None) => Some(StoredVerifier { h0: snapshot::read_secret(r)?, root: None }),
+        };
+        Some(StoredClaim { key, guest_mailbox, verifier })
+    } else {
+        unclaimed_h0 = seed_h0;
+        None
+    };
+    Ok(HostFields { host_seed, keys_seed, invite_key, host_mailbox, revoked, claim, unclaimed_h0 })
+}
+
+/// Rebuilds the claim verifier: `RK0` follows from `H0` and the guest's initial key, the first
+/// receiving chain while the verifier is held (SPEC §7.2, §10.2). A stored `RK0` must match.
+fn restore_verifier(ratchet: &Ratchet, record_hash: &[u8; 32], v: StoredVerifier) -> Result<ClaimVerifier> {
+    let first = ratchet.chains.front().ok_or(Error::SnapshotMalformed)?;
+    if first.key.is_some() {
+        return Err(Error::SnapshotMalformed);
+    }
+    let shared = dh(&v.h0, &first.ratchet).map_err(|_| Error::SnapshotMalformed)?;
+    let (root, _) = root_init(record_hash, &shared);
+    if v.root.is_some_and(|stored| stored != root) {
+        return Err(Error::SnapshotMalformed);
+    }
+    Ok(ClaimVerifier { root, ours: v.h0 })
 }
 
 impl fmt::Debug for HostSession {

@@ -40,3 +40,14 @@ pub const SAFETY_CODE: &[u8] = b"guestlink/v1/safety-code";
 
 /// HMAC input prefix of a snapshot's AEAD key (SPEC §10).
 pub const SNAPSHOT_KEY: &[u8] = b"guestlink/v1/snapshot-key";
+
+/// HKDF salt of the host's per-invite keys (SPEC §12.1).
+pub const HOST_SEED: &[u8] = b"guestlink/v1/host-seed";
+/// HKDF info: the host's first ratchet key `H0` (SPEC §12.1).
+pub const HOST_RATCHET_KEY: &[u8] = b"guestlink/v1/host-ratchet-key";
+/// HKDF info of `keys_seed`, and HKDF salt of the two signing-key seeds (SPEC §12.1).
+pub const HOST_KEYS: &[u8] = b"guestlink/v1/host-keys";
+/// HKDF info: the Ed25519 seed of the invite key (SPEC §12.1).
+pub const INVITE_KEY: &[u8] = b"guestlink/v1/invite-key";
+/// HKDF info: the Ed25519 seed of the host mailbox key (SPEC §12.1).
+pub const HOST_MAILBOX_KEY: &[u8] = b"guestlink/v1/host-mailbox-key";

@@ -36,7 +36,7 @@ pub use keys::{IdentityPublicKey, MailboxId, MailboxPublicKey, SnapshotKey};
 pub use record::{CLAIMED_RECORD_LEN, ClaimedRecord, INVITE_RECORD_LEN, InviteRecord, REVOCATION_RECORD_LEN};
 pub use relay::verify_relay_auth;
 pub use safety::SafetyCode;
-pub use snapshot::{SnapshotInfo, SnapshotKind, snapshot_info};
+pub use snapshot::{SNAPSHOT_VERSION, SnapshotInfo, SnapshotKind, snapshot_info};
 
 /// The library's own primitive-acceptance functions, exposed so that third-party vectors
 /// (Wycheproof) run through exactly the code the protocol uses. Not part of the API: no

@@ -15,8 +15,10 @@ use crate::labels;
 use crate::limits::{MAX_RECEIVING_CHAINS, MAX_SKIPPED_KEYS};
 use crate::ratchet::{Ratchet, RecvChain, SendChain};
 
-/// Snapshot format version written by this library.
-pub const SNAPSHOT_VERSION: u8 = 0x01;
+/// Snapshot format version written by this library (SPEC §10.2).
+pub const SNAPSHOT_VERSION: u8 = 0x02;
+/// The first snapshot format version, still read (SPEC §10.3).
+pub const SNAPSHOT_VERSION_1: u8 = 0x01;
 /// Length of the cleartext snapshot header.
 pub const SNAPSHOT_HEADER_LEN: usize = 1 + 1 + 16 + 8 + SALT_LEN;
 /// Largest snapshot accepted: a session at every limit fits well below it.
@@ -60,6 +62,9 @@ impl SnapshotKind {
 /// The cleartext header of a snapshot (authenticated, not secret).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SnapshotInfo {
+    /// The format version ([`SNAPSHOT_VERSION`], or [`SNAPSHOT_VERSION_1`] for a snapshot this
+    /// library reads and rewrites as the current version at the next save).
+    pub version: u8,
     /// What the snapshot holds.
     pub kind: SnapshotKind,
     /// The object's id: the mailbox id of a session, the first 16 bytes of an identity key.
@@ -74,13 +79,14 @@ pub fn snapshot_info(bytes: &[u8]) -> Result<SnapshotInfo> {
         return Err(Error::SnapshotMalformed);
     }
     let mut r = Reader::new(bytes, Error::SnapshotMalformed);
-    if r.u8()? != SNAPSHOT_VERSION {
+    let version = r.u8()?;
+    if version != SNAPSHOT_VERSION && version != SNAPSHOT_VERSION_1 {
         return Err(Error::SnapshotVersionUnsupported);
     }
     let kind = SnapshotKind::from_byte(r.u8()?).ok_or(Error::SnapshotMalformed)?;
     let object_id = r.array()?;
     let counter = r.u64()?;
-    Ok(SnapshotInfo { kind, object_id, counter })
+    Ok(SnapshotInfo { version, kind, object_id, counter })
 }
 
 pub(crate) fn seal<R: CryptoRng + ?Sized>(
@@ -92,7 +98,7 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
     let mut salt = [0u8; SALT_LEN];
     rng.fill_bytes(&mut salt);
     let mut out = Vec::with_capacity(SNAPSHOT_HEADER_LEN + body.len() + TAG_LEN);
-    out.put_u8(SNAPSHOT_VERSION);
+    out.put_u8(info.version);
     out.put_u8(info.kind.to_byte());
     out.put(&info.object_id);
     out.put_u64(info.counter);
@@ -113,7 +119,7 @@ pub(crate) fn save<R: CryptoRng + ?Sized>(
 ) -> Vec<u8> {
     *counter = counter.saturating_add(1);
     let body = Zeroizing::new(body);
-    seal(rng, key, &SnapshotInfo { kind, object_id, counter: *counter }, &body)
+    seal(rng, key, &SnapshotInfo { version: SNAPSHOT_VERSION, kind, object_id, counter: *counter }, &body)
 }
 
 /// Checks the header (version, kind, rollback) and decrypts the body.
@@ -167,7 +173,7 @@ pub(crate) fn read_keypair(r: &mut Reader<'_>) -> Result<RatchetKeyPair> {
     Ok(RatchetKeyPair::from_secret_deferred(read_secret(r)?))
 }
 
-/// Encodes the ratchet state (SPEC §10.2).
+/// Encodes the ratchet state (SPEC §10.2, version 2).
 pub(crate) fn write_ratchet(out: &mut Vec<u8>, r: &Ratchet) {
     out.put(&r.root.0);
     out.put(r.ours.secret.as_bytes());
@@ -175,11 +181,11 @@ pub(crate) fn write_ratchet(out: &mut Vec<u8>, r: &Ratchet) {
         Some(s) => {
             out.put_u8(1);
             out.put(&s.key.0);
-            out.put_u32(s.n);
+            out.put_uint(u64::from(s.n));
         }
         None => out.put_u8(0),
     }
-    out.put_u32(r.pn);
+    out.put_uint(u64::from(r.pn));
     out.put_u8(r.chains.len() as u8);
     for c in &r.chains {
         out.put(&c.ratchet);
@@ -188,21 +194,54 @@ pub(crate) fn write_ratchet(out: &mut Vec<u8>, r: &Ratchet) {
         if let Some(k) = &c.key {
             out.put(&k.0);
         }
-        out.put_u32(c.next);
-        out.put_u16(c.skipped.len() as u16);
+        out.put_uint(u64::from(c.next));
+        out.put_uint(c.skipped.len() as u64);
         for (n, mk) in &c.skipped {
-            out.put_u32(*n);
+            out.put_uint(u64::from(*n));
             out.put(&mk.0);
         }
     }
 }
 
-/// Decodes and validates a ratchet state against every limit (SPEC §10.2).
-pub(crate) fn read_ratchet(r: &mut Reader<'_>) -> Result<Ratchet> {
+/// The integer widths of a snapshot version (SPEC §10.2, §10.3).
+#[derive(Clone, Copy)]
+pub(crate) struct Format(u8);
+
+impl Format {
+    pub(crate) fn of(info: &SnapshotInfo) -> Self {
+        Format(info.version)
+    }
+
+    pub(crate) fn is_v1(self) -> bool {
+        self.0 == SNAPSHOT_VERSION_1
+    }
+
+    /// A counter: `u32` in version 1, `uint32` after.
+    fn counter(self, r: &mut Reader<'_>) -> Result<u32> {
+        if self.is_v1() { r.u32() } else { r.uint32() }
+    }
+
+    /// A count of skipped keys: `u16` in version 1, `uint32` after.
+    fn count(self, r: &mut Reader<'_>) -> Result<usize> {
+        if self.is_v1() {
+            Ok(usize::from(r.u16()?))
+        } else {
+            usize::try_from(r.uint32()?).map_err(|_| Error::SnapshotMalformed)
+        }
+    }
+
+    /// A timestamp: `u64` in version 1, `uint64` after.
+    pub(crate) fn time(self, r: &mut Reader<'_>) -> Result<u64> {
+        if self.is_v1() { r.u64() } else { r.uint(u64::MAX) }
+    }
+}
+
+/// Decodes and validates a ratchet state against every limit (SPEC §10.2, §10.3).
+pub(crate) fn read_ratchet(r: &mut Reader<'_>, format: Format) -> Result<Ratchet> {
     let root = read_key(r)?;
     let ours = read_keypair(r)?;
-    let sending = if r.flag()? { Some(SendChain { key: read_key(r)?, n: r.u32()? }) } else { None };
-    let pn = r.u32()?;
+    let sending = if r.flag()? { Some(SendChain { key: read_key(r)?, n: format.counter(r)? }) } else { None };
+    let pn = format.counter(r)?;
     let count = usize::from(r.u8()?);
     if count == 0 || count > MAX_RECEIVING_CHAINS {
         return Err(Error::SnapshotMalformed);
@@ -223,8 +262,8 @@ pub(crate) fn read_ratchet(r: &mut Reader<'_>) -> Result<Ratchet> {
             return Err(Error::SnapshotMalformed); // only the newest chain may be open
         }
         let key = if open { Some(read_key(r)?) } else { None };
-        let next = r.u32()?;
-        let nkeys = usize::from(r.u16()?);
+        let next = format.counter(r)?;
+        let nkeys = format.count(r)?;
         total = total.saturating_add(nkeys);
         if total > MAX_SKIPPED_KEYS {
             return Err(Error::SnapshotMalformed);
@@ -232,7 +271,7 @@ pub(crate) fn read_ratchet(r: &mut Reader<'_>) -> Result<Ratchet> {
         let mut skipped = VecDeque::with_capacity(nkeys);
         let mut last: Option<u32> = None;
         for _ in 0..nkeys {
-            let n = r.u32()?;
+            let n = format.counter(r)?;
             if n >= next || last.is_some_and(|l| n <= l) {
                 return Err(Error::SnapshotMalformed);
             }

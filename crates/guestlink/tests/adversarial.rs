@@ -152,7 +152,7 @@ mod toolkit {
 
     /// Seals `body` under `key` with the given cleartext header fields.
     pub fn seal_snapshot(key: &[u8; 32], kind: u8, object_id: &[u8], counter: u64, body: &[u8]) -> Vec<u8> {
-        let mut out = vec![1, kind];
+        let mut out = vec![2, kind];
         out.extend_from_slice(object_id);
         out.extend_from_slice(&counter.to_be_bytes());
         let salt = [0x33u8; 16];
@@ -176,8 +176,101 @@ mod toolkit {
         pub fn u8(&mut self) -> u8 {
             self.take::<1>()[0]
         }
+        /// A LEB128 `uint` (SPEC §10.2), trusted: the library wrote it.
+        pub fn uint(&mut self) -> u64 {
+            let (mut v, mut shift) = (0u64, 0);
+            loop {
+                let b = self.u8();
+                v |= u64::from(b & 0x7f) << shift;
+                if b & 0x80 == 0 {
+                    return v;
+                }
+                shift += 7;
+            }
+        }
         pub fn u32(&mut self) -> u32 {
-            u32::from_be_bytes(self.take())
+            u32::try_from(self.uint()).unwrap()
+        }
+    }
+
+    pub fn put_uint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push((v as u8 & 0x7f) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    /// HKDF-SHA256 (RFC 5869) of 32 bytes, from HMAC.
+    pub fn hkdf32(salt: &[u8], ikm: &[u8; 32], info: &[u8]) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(salt).unwrap();
+        mac.update(ikm);
+        let prk: [u8; 32] = mac.finalize().into_bytes().into();
+        hmac(&prk, &[info, &[1]])
+    }
+
+    /// A host session body (SPEC §10.2, version 2).
+    pub struct HostBody {
+        pub record_hash: [u8; 32],
+        /// `host_seed` (flag bit3) or `keys_seed` (bit4) alone, or the invite and host mailbox seeds.
+        pub seeds: Vec<[u8; 32]>,
+        pub flags: u8,
+        pub guest_mailbox: Option<[u8; 32]>,
+        pub claim_key: Option<[u8; 32]>,
+        /// `H0_sk` when stored (not taken from `host_seed`).
+        pub h0: Option<[u8; 32]>,
+        pub verifier: bool,
+        pub ratchet: RatchetBody,
+    }
+
+    impl HostBody {
+        /// The invite seed and host mailbox seed, then `keys_seed` and `H0_sk` while `host_seed`
+        /// is held (SPEC §12.1).
+        pub fn derived_secrets(&self) -> Vec<[u8; 32]> {
+            let signing = |keys: &[u8; 32]| {
+                [labels::INVITE_KEY, labels::HOST_MAILBOX_KEY].map(|l| hkdf32(labels::HOST_KEYS, keys, l))
+            };
+            match self.seeds.as_slice() {
+                [seed] if self.flags & 8 != 0 => {
+                    let keys = hkdf32(labels::HOST_SEED, seed, labels::HOST_KEYS);
+                    let h0 = hkdf32(labels::HOST_SEED, seed, labels::HOST_RATCHET_KEY);
+                    [signing(&keys).as_slice(), &[keys, h0]].concat()
+                }
+                [keys] => signing(keys).to_vec(),
+                two => two.to_vec(),
+            }
+        }
+    }
+
+    pub fn read_host(body: &[u8]) -> HostBody {
+        let mut c = Cursor(body);
+        let _identity: [u8; 32] = c.take();
+        let record_hash = c.take();
+        let _expires = c.uint();
+        let flags = c.u8();
+        let seeds = if flags & 0b1_1000 != 0 { vec![c.take()] } else { vec![c.take(), c.take()] };
+        let mut claim_at = None;
+        let mut guest_mailbox = None;
+        if flags & 2 != 0 {
+            guest_mailbox = Some(c.take());
+            claim_at = Some(match c.u8() {
+                0xff => Err(c.take::<32>()),
+                i => Ok(usize::from(i)),
+            });
+        }
+        let h0 = if flags & 4 != 0 && flags & 8 == 0 { Some(c.take()) } else { None };
+        let ratchet = read_ratchet(&mut c);
+        assert!(c.0.is_empty());
+        let claim_key = claim_at.map(|at| at.map_or_else(|key| key, |i| ratchet.chains[i].ratchet));
+        HostBody {
+            record_hash,
+            seeds,
+            flags,
+            guest_mailbox,
+            claim_key,
+            h0,
+            verifier: flags & 4 != 0,
+            ratchet,
         }
     }
 
@@ -212,7 +305,7 @@ mod toolkit {
                 let flags = c.u8();
                 let key = if flags & 1 == 1 { Some(c.take()) } else { None };
                 let next = c.u32();
-                let n = u16::from_be_bytes(c.take());
+                let n = c.u32();
                 let skipped = (0..n).map(|_| (c.u32(), c.take())).collect();
                 ChainBody { ratchet, pre_claim_flag: flags >> 1, key, next, skipped }
             })
@@ -228,11 +321,11 @@ mod toolkit {
             Some((key, n)) => {
                 out.push(1);
                 out.extend_from_slice(&key);
-                out.extend_from_slice(&n.to_be_bytes());
+                put_uint(out, n.into());
             }
             None => out.push(0),
         }
-        out.extend_from_slice(&r.pn.to_be_bytes());
+        put_uint(out, r.pn.into());
         out.push(r.chains.len() as u8);
         for c in &r.chains {
             out.extend_from_slice(&c.ratchet);
@@ -240,10 +333,10 @@ mod toolkit {
             if let Some(k) = c.key {
                 out.extend_from_slice(&k);
             }
-            out.extend_from_slice(&c.next.to_be_bytes());
-            out.extend_from_slice(&(c.skipped.len() as u16).to_be_bytes());
+            put_uint(out, c.next.into());
+            put_uint(out, c.skipped.len() as u64);
             for (n, k) in &c.skipped {
-                out.extend_from_slice(&n.to_be_bytes());
+                put_uint(out, (*n).into());
                 out.extend_from_slice(k);
             }
         }
@@ -349,20 +442,10 @@ const SNAP_KEY: [u8; 32] = [0x42; 32];
 fn host_sender(host: &mut HostSession, r: &mut ChaCha20Rng) -> Sender {
     let snap = host.snapshot(r, &SnapshotKey::from_bytes(SNAP_KEY));
     let (header, body) = toolkit::open_snapshot(&SNAP_KEY, &snap);
-    let mut c = Cursor(&body);
-    let _identity: [u8; 32] = c.take();
-    let record_hash: [u8; 32] = c.take();
-    let _expires: [u8; 8] = c.take();
-    let _invite: [u8; 32] = c.take();
-    let _host_mailbox: [u8; 32] = c.take();
-    let _revoked = c.u8();
-    assert_eq!(c.u8(), 1, "claimed host");
-    let claim_key: [u8; 32] = c.take();
-    let guest_mailbox: [u8; 32] = c.take();
-    if c.u8() == 1 {
-        let _: [u8; 64] = c.take();
-    }
-    let ratchet = toolkit::read_ratchet(&mut c);
+    let host = toolkit::read_host(&body);
+    let (record_hash, ratchet) = (host.record_hash, host.ratchet);
+    let claim_key = host.claim_key.expect("claimed host");
+    let guest_mailbox = host.guest_mailbox.expect("claimed host");
     let (chain_key, n) = ratchet.sending.expect("host has a sending chain");
     Sender {
         kind: 0x12,
@@ -415,7 +498,7 @@ fn pre_claim_sender(opened: &mut OpenedInvite, r: &mut ChaCha20Rng) -> Sender {
     let record_hash: [u8; 32] = c.take();
     let _revoked = c.u8();
     let _secret: [u8; 32] = c.take();
-    let _expires: [u8; 8] = c.take();
+    let _expires = c.uint();
     let ratchet = toolkit::read_ratchet(&mut c);
     let chain = &ratchet.chains[0];
     Sender {
@@ -1311,12 +1394,17 @@ mod old_snapshot {
         assert_eq!(GuestSession::from_snapshot(&bumped, &key(), 0).err(), Some(Error::SnapshotDecryptFailed));
         let wrong = SnapshotKey::from_bytes([0x43; 32]);
         assert_eq!(GuestSession::from_snapshot(&g, &wrong, 0).err(), Some(Error::SnapshotDecryptFailed));
-        let mut v2 = g.clone();
-        v2[0] = 2;
-        assert_eq!(
-            GuestSession::from_snapshot(&v2, &key(), 0).err(),
-            Some(Error::SnapshotVersionUnsupported)
-        );
+        let mut v1 = g.clone();
+        v1[0] = 1; // a version the library reads, but not what these bytes were sealed as
+        assert_eq!(GuestSession::from_snapshot(&v1, &key(), 0).err(), Some(Error::SnapshotDecryptFailed));
+        for version in [0, 3, 0xff] {
+            let mut other = g.clone();
+            other[0] = version;
+            assert_eq!(
+                GuestSession::from_snapshot(&other, &key(), 0).err(),
+                Some(Error::SnapshotVersionUnsupported)
+            );
+        }
         for cut in [0, 1, 25, 41, 42, 57] {
             assert_eq!(
                 GuestSession::from_snapshot(&g[..cut], &key(), 0).err(),
@@ -1344,6 +1432,121 @@ mod old_snapshot {
         body.extend_from_slice(extra);
         let counter = u64::from_be_bytes(header[18..26].try_into().unwrap());
         toolkit::seal_snapshot(&SNAP_KEY, header[1], &header[2..18], counter, &body)
+    }
+
+    /// A host body (SPEC §10.2) edited field by field and re-sealed under the right key.
+    struct HostEdit {
+        header: Vec<u8>,
+        body: Vec<u8>,
+        /// Offset of the flags byte (after the identity, record hash and `expires_at`).
+        flags_at: usize,
+    }
+
+    impl HostEdit {
+        fn of(host: &mut HostSession, r: &mut ChaCha20Rng) -> Self {
+            let snap = host.snapshot(r, &key());
+            let (header, body) = toolkit::open_snapshot(&SNAP_KEY, &snap);
+            let mut c = Cursor(&body[64..]);
+            let _expires = c.uint();
+            let flags_at = body.len() - c.0.len();
+            HostEdit { header, body, flags_at }
+        }
+
+        fn load(&self, body: &[u8]) -> guestlink::Result<HostSession> {
+            let counter = u64::from_be_bytes(self.header[18..26].try_into().unwrap());
+            let sealed =
+                toolkit::seal_snapshot(&SNAP_KEY, self.header[1], &self.header[2..18], counter, body);
+            HostSession::from_snapshot(&sealed, &key(), 0)
+        }
+
+        fn with_flags(&self, flags: u8) -> guestlink::Result<HostSession> {
+            let mut body = self.body.clone();
+            body[self.flags_at] = flags;
+            self.load(&body)
+        }
+
+        /// `claim_chain`: after flags, the 32-byte seed and the guest mailbox key.
+        fn claim_chain_at(&self) -> usize {
+            self.flags_at + 1 + 32 + 32
+        }
+    }
+
+    #[test]
+    fn hostile_host_bodies_are_refused() {
+        let mut w = world(66);
+        // Unclaimed: host_seed held (flags bit3), the ratchet key is H0 from it.
+        let unclaimed = HostEdit::of(&mut w.host, &mut w.r);
+        assert_eq!(unclaimed.body[unclaimed.flags_at], 0b0_1000);
+        let digest = w.host.state_digest_for_testing_only();
+        assert_eq!(unclaimed.load(&unclaimed.body).unwrap().state_digest_for_testing_only()[..], digest[..]);
+        // DHs_sk is not H0: the ratchet follows the seed, RK first.
+        let mut body = unclaimed.body.clone();
+        body[unclaimed.flags_at + 1 + 32 + 32 + 5] ^= 0x10;
+        assert_eq!(unclaimed.load(&body).err(), Some(Error::SnapshotMalformed), "DHs_sk is not H0");
+        for (flags, what) in [
+            (0b10_1000, "an unknown bit"),
+            (0b1_1000, "host_seed and keys_seed"),
+            (0b0_1001, "host_seed once revoked"),
+            (0b1_0000, "keys_seed while unclaimed"),
+            (0b0_0100, "a verifier without a claim"),
+        ] {
+            assert_eq!(unclaimed.with_flags(flags).err(), Some(Error::SnapshotMalformed), "{what}");
+        }
+        // Revoked while unclaimed: keys_seed, the same 32 bytes' place.
+        let mut revoked = HostSession::from_snapshot(&w.host.snapshot(&mut w.r, &key()), &key(), 0).unwrap();
+        revoked.revoke(&mut w.r, NOW).unwrap();
+        let revoked = HostEdit::of(&mut revoked, &mut w.r);
+        assert_eq!(revoked.body[revoked.flags_at], 0b1_0001);
+        assert!(revoked.load(&revoked.body).is_ok());
+
+        // In the claim window: claimed, verifier, host_seed; the claim key is chain 1.
+        let (mut guest, acc) = w.claim();
+        let window = HostEdit::of(&mut w.host, &mut w.r);
+        assert_eq!(window.body[window.flags_at], 0b0_1110);
+        assert_eq!(window.body[window.claim_chain_at()], 1);
+        let digest = w.host.state_digest_for_testing_only();
+        assert_eq!(window.load(&window.body).unwrap().state_digest_for_testing_only()[..], digest[..]);
+        for (flags, what) in
+            [(0b0_1010, "host_seed after the verifier"), (0b1_0110, "keys_seed with a verifier")]
+        {
+            assert_eq!(window.with_flags(flags).err(), Some(Error::SnapshotMalformed), "{what}");
+        }
+        let at = window.claim_chain_at();
+        for index in [2u8, 5, 0xfe] {
+            let mut body = window.body.clone();
+            body[at] = index;
+            assert_eq!(window.load(&body).err(), Some(Error::SnapshotMalformed), "claim chain {index}");
+        }
+        // The claim key written out although a chain holds it: not the writer's encoding.
+        let host = toolkit::read_host(&window.body);
+        let g1 = host.claim_key.unwrap();
+        let explicit = [&window.body[..at], &[0xff], &g1, &window.body[at + 1..]].concat();
+        assert_eq!(window.load(&explicit).err(), Some(Error::SnapshotMalformed), "explicit claim key");
+        // A non-minimal expires_at: the same value with a redundant zero group.
+        let mut c = Cursor(&window.body[64..]);
+        let expires = c.uint();
+        let mut padded = Vec::new();
+        toolkit::put_uint(&mut padded, expires);
+        *padded.last_mut().unwrap() |= 0x80;
+        padded.push(0);
+        let non_minimal = [&window.body[..64], &padded, &window.body[window.flags_at..]].concat();
+        assert_eq!(window.load(&non_minimal).err(), Some(Error::SnapshotMalformed), "non-minimal uint");
+        // A verifier whose first chain is not the closed chain of the guest's initial key.
+        let mut ratchet = host.ratchet;
+        ratchet.chains.remove(0);
+        let mut body = window.body[..at].to_vec();
+        body.push(0); // the claim key is now chain 0
+        toolkit::write_ratchet(&mut body, &ratchet);
+        assert_eq!(window.load(&body).err(), Some(Error::SnapshotMalformed), "verifier on an open chain");
+
+        // The guest moves on: the verifier and host_seed are wiped, keys_seed stays.
+        assert_eq!(guest.decrypt(&acc.confirmation), Ok(GuestReceived::Confirmed));
+        let g = guest.encrypt(&mut w.r, "moved on").unwrap();
+        assert!(matches!(w.host.decrypt(&mut w.r, NOW, &g), Ok(HostReceived::Text(_))));
+        let after = HostEdit::of(&mut w.host, &mut w.r);
+        assert_eq!(after.body[after.flags_at], 0b1_0010);
+        assert!(after.load(&after.body).is_ok());
+        assert_eq!(after.with_flags(0b0_1010).err(), Some(Error::SnapshotMalformed), "host_seed is gone");
     }
 
     #[test]
@@ -1581,7 +1784,9 @@ mod log_reader {
         let snap = opened.snapshot(r, &SnapshotKey::from_bytes(SNAP_KEY));
         let (_, body) = toolkit::open_snapshot(&SNAP_KEY, &snap);
         let link_secret = body[97..129].to_vec();
-        let ratchet = toolkit::read_ratchet(&mut Cursor(&body[137..]));
+        let mut c = Cursor(&body[129..]);
+        let _expires = c.uint();
+        let ratchet = toolkit::read_ratchet(&mut c);
         let mut out = vec![link_secret];
         out.extend(toolkit::ratchet_secrets(&ratchet).iter().map(|s| s.to_vec()));
         out
@@ -1646,19 +1851,21 @@ mod log_reader {
         let host_secrets = |host: &mut HostSession, r: &mut ChaCha20Rng| {
             let snap = host.snapshot(r, &SnapshotKey::from_bytes(SNAP_KEY));
             let (_, body) = toolkit::open_snapshot(&SNAP_KEY, &snap);
-            let mut out = vec![body[72..104].to_vec(), body[104..136].to_vec()]; // invite key, host mailbox seeds
-            let mut c = Cursor(&body[137..]);
-            let mut verifier = Vec::new();
-            if c.u8() == 1 {
-                let _: [u8; 64] = c.take();
-                if c.u8() == 1 {
-                    verifier.push(c.take::<32>().to_vec());
-                    verifier.push(c.take::<32>().to_vec());
-                }
+            let host = toolkit::read_host(&body);
+            // Invite key seed, host mailbox seed (and H0 while host_seed is held), then what is
+            // stored: host_seed, H0, the ratchet.
+            let mut out: Vec<Vec<u8>> = host.derived_secrets().iter().map(|s| s.to_vec()).collect();
+            out.extend(host.seeds.iter().filter(|_| host.seeds.len() == 1).map(|s| s.to_vec()));
+            out.extend(host.h0.map(|h| h.to_vec()));
+            if host.verifier {
+                // RK0, recomputed by the library from H0 and the guest's initial key.
+                let h0 = host.h0.unwrap_or(host.derived_secrets()[3]);
+                let shared = x25519_dalek::StaticSecret::from(h0)
+                    .diffie_hellman(&x25519_dalek::PublicKey::from(host.ratchet.chains[0].ratchet));
+                let prk = toolkit::hmac(&host.record_hash, &[shared.as_bytes()]);
+                out.push(toolkit::hmac(&prk, &[guestlink::labels::ROOT_INIT, &[1]]).to_vec());
             }
-            let ratchet = toolkit::read_ratchet(&mut c);
-            out.extend(verifier);
-            out.extend(toolkit::ratchet_secrets(&ratchet).iter().map(|s| s.to_vec()));
+            out.extend(toolkit::ratchet_secrets(&host.ratchet).iter().map(|s| s.to_vec()));
             out
         };
         let secrets = host_secrets(&mut created.session, &mut r);

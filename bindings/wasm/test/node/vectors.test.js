@@ -13,8 +13,8 @@ const codes = errorCodes();
 
 // Every file is enumerated: a new suite fails here until it is handled or listed as Rust-only.
 const HANDLED = ['conversation', 'envelope', 'kdf', 'link', 'record', 'snapshot'];
-// Frozen files of message envelope version 1 (test-vectors/v1/, SPEC §17): still read.
-const FROZEN_V1 = ['conversation', 'envelope'];
+// Frozen files of message envelope version 1 and snapshot version 1 (test-vectors/v1/, SPEC §17): still read.
+const FROZEN_V1 = ['conversation', 'envelope', 'snapshot'];
 
 function load(name, sub = '') {
   const file = JSON.parse(readFileSync(new URL(`${sub}${name}.json`, dir), 'utf8'));
@@ -105,8 +105,8 @@ for (const sub of ['', 'v1/']) test(`${sub}envelope.json`, () => {
   }
 });
 
-test('snapshot.json', () => {
-  for (const c of load('snapshot')) {
+for (const sub of ['', 'v1/']) test(`${sub}snapshot.json`, () => {
+  for (const c of load('snapshot', sub)) {
     const Cls = LOADERS[c.kind];
     assert.ok(Cls, `${c.name}: kind ${c.kind}`);
     const obj = outcome(c, () => Cls.fromSnapshot(unhex(c.snapshot), unhex(c.snapshot_key), c.min_counter));
@@ -114,6 +114,9 @@ test('snapshot.json', () => {
       assert.equal(obj.snapshotCounter, c.counter, c.name);
       const info = snapshotInfo(unhex(c.snapshot));
       assert.equal(info.counter, c.counter, c.name);
+      assert.equal(info.version, sub === 'v1/' ? 1 : 2, c.name);
+      // A loaded object is saved as the current version.
+      assert.equal(snapshotInfo(obj.snapshot(unhex(c.snapshot_key))).version, 2, c.name);
       assert.equal(hex(info.objectId), c.object_id, c.name);
       if (Cls !== HostIdentity) assert.equal(hex(obj.mailboxId), c.object_id, c.name);
     }
@@ -128,7 +131,7 @@ test('kdf.json: the link derivation (the other cases are primitives the package 
   assert.equal(hex(link.mailboxId), c.mailbox_id);
   assert.equal(hex(link.hostIdentity), c.host_identity);
   assert.equal(hex(link.mailboxPublicKey), c.link_mailbox_pk);
-  assert.deepEqual(cases.map((k) => k.name).sort(), ['aead-key-v1', 'chain', 'link-derivation', 'padding', 'root-init', 'root-step', 'safety-code']);
+  assert.deepEqual(cases.map((k) => k.name).sort(), ['aead-key-v1', 'chain', 'host-seed', 'link-derivation', 'padding', 'root-init', 'root-step', 'safety-code']);
 });
 
 function received(got, want, label) {

@@ -242,6 +242,43 @@ fn main() {
     for case in suite("snapshot").iter().take(12) {
         seeds.extend(hex_field(case, "snapshot").map(|s| ("snapshot", [&[0u8][..], &s].concat())));
     }
+    // Version 1 snapshots (still read, SPEC §10.3): raw, and their bodies sealed under the key
+    // with the kind byte's top bit set (the target's version 1 selector).
+    for case in suite("v1/snapshot").iter().filter(|c| c["expect"] == "ok") {
+        let Some(s) = hex_field(case, "snapshot") else { continue };
+        seeds.push(("snapshot", [&[0u8][..], &s].concat()));
+        if let Some(opened) = snapshot_codec::open(&SNAPSHOT_KEY, &s) {
+            assert_eq!(opened.version, snapshot_codec::VERSION_1);
+            // Selector 2: the object id follows (it is the vector's, not the fixture's).
+            let counter = u8::try_from(opened.counter).expect("small counter");
+            let head = [&[1, opened.kind | 0x80, 2][..], &opened.object_id, &[counter]].concat();
+            seeds.push(("snapshot", [head.as_slice(), &opened.body].concat()));
+            // What the target seals from that seed loads: the seed reaches past the parser.
+            let resealed = snapshot_codec::seal(
+                &SNAPSHOT_KEY,
+                snapshot_codec::VERSION_1,
+                opened.kind,
+                &opened.object_id,
+                u64::from(counter),
+                [7; 16],
+                &opened.body,
+            );
+            let key = guestlink::SnapshotKey::from_bytes(SNAPSHOT_KEY);
+            let loads = match opened.kind {
+                snapshot_codec::KIND_HOST_IDENTITY => {
+                    guestlink::HostIdentity::from_snapshot(&resealed, &key, 0).is_ok()
+                }
+                snapshot_codec::KIND_HOST_SESSION => {
+                    guestlink::HostSession::from_snapshot(&resealed, &key, 0).is_ok()
+                }
+                snapshot_codec::KIND_OPENED_INVITE => {
+                    guestlink::OpenedInvite::from_snapshot(&resealed, &key, 0).is_ok()
+                }
+                _ => guestlink::GuestSession::from_snapshot(&resealed, &key, 0).is_ok(),
+            };
+            assert!(loads, "the version 1 seed of {} loads", case["name"]);
+        }
+    }
 
     for (name, _) in TARGETS {
         fs::create_dir_all(root.join(name)).expect("mkdir");
