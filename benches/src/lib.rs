@@ -264,6 +264,16 @@ fn guestlink_benches() -> Vec<Bench> {
     out.push(iter(format!("{g}/snapshot_load"), move || {
         HostSession::from_snapshot(black_box(&snap), &load_key, 0).expect("load")
     }));
+    // In the claim window the host rebuilds its claim verifier's RK0 at load: one X25519 and one
+    // HKDF that a snapshot no longer stores (SPEC §10.2).
+    let mut window = invited(&mut r);
+    let (_, claim) = open(&window).claim(&mut r, NOW).expect("claim");
+    window.host.decrypt(&mut r, NOW, &claim).expect("accept");
+    let window_snap = window.host.snapshot(&mut r, &key);
+    let window_key = key.clone();
+    out.push(iter(format!("{g}/snapshot_load_window"), move || {
+        HostSession::from_snapshot(black_box(&window_snap), &window_key, 0).expect("load")
+    }));
     let Pair { mut host, guest } = p;
     out.push(iter(format!("{g}/safety_code"), move || guest.safety_code().long_form()));
     out.push(iter(format!("{g}/snapshot_save"), move || host.snapshot(&mut r, &key)));

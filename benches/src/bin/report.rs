@@ -107,6 +107,7 @@ fn main() {
         olm: Some("snapshot_load".into()),
         ..row("snapshot load (host, claimed)", "snapshot_load")
     });
+    rows.push(row("snapshot load (host, claim window: RK0 recomputed)", "snapshot_load_window"));
     rows.push(Row {
         floor: Some((owned(SAFETY_FLOOR), "SHA-512 of 170 B")),
         ..row("safety code (long form)", "safety_code")
