@@ -599,7 +599,7 @@ impl HostSession {
             Some(c) => {
                 let claim_key = match c.key {
                     ClaimKeyAt::Explicit(k) => {
-                        if ratchet.chains.iter().any(|chain| chain.ratchet == k) && !format.is_v1() {
+                        if !format.is_v1() && ratchet.chains.iter().any(|chain| chain.ratchet == k) {
                             return Err(Error::SnapshotMalformed); // the writer would have used the index
                         }
                         k

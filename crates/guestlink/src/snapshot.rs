@@ -89,26 +89,8 @@ pub fn snapshot_info(bytes: &[u8]) -> Result<SnapshotInfo> {
     Ok(SnapshotInfo { version, kind, object_id, counter })
 }
 
-pub(crate) fn seal<R: CryptoRng + ?Sized>(
-    rng: &mut R,
-    key: &SnapshotKey,
-    info: &SnapshotInfo,
-    body: &[u8],
-) -> Vec<u8> {
-    let mut salt = [0u8; SALT_LEN];
-    rng.fill_bytes(&mut salt);
-    let mut out = Vec::with_capacity(SNAPSHOT_HEADER_LEN + body.len() + TAG_LEN);
-    out.put_u8(info.version);
-    out.put_u8(info.kind.to_byte());
-    out.put(&info.object_id);
-    out.put_u64(info.counter);
-    out.put(&salt);
-    let header = out.clone();
-    crypto::seal_into(key.bytes(), labels::SNAPSHOT_KEY, &salt, &header, body, &mut out);
-    out
-}
-
-/// One save of an object: bumps its counter, then seals its body (which is zeroized after).
+/// One save of an object: bumps its counter, then seals its body (which is zeroized after) as
+/// the current version; a writer writes no other (SPEC §10.1).
 pub(crate) fn save<R: CryptoRng + ?Sized>(
     rng: &mut R,
     key: &SnapshotKey,
@@ -119,7 +101,17 @@ pub(crate) fn save<R: CryptoRng + ?Sized>(
 ) -> Vec<u8> {
     *counter = counter.saturating_add(1);
     let body = Zeroizing::new(body);
-    seal(rng, key, &SnapshotInfo { version: SNAPSHOT_VERSION, kind, object_id, counter: *counter }, &body)
+    let mut salt = [0u8; SALT_LEN];
+    rng.fill_bytes(&mut salt);
+    let mut out = Vec::with_capacity(SNAPSHOT_HEADER_LEN + body.len() + TAG_LEN);
+    out.put_u8(SNAPSHOT_VERSION);
+    out.put_u8(kind.to_byte());
+    out.put(&object_id);
+    out.put_u64(*counter);
+    out.put(&salt);
+    let header = out.clone();
+    crypto::seal_into(key.bytes(), labels::SNAPSHOT_KEY, &salt, &header, &body, &mut out);
+    out
 }
 
 /// Checks the header (version, kind, rollback) and decrypts the body.

@@ -188,7 +188,7 @@ mod toolkit {
                 shift += 7;
             }
         }
-        pub fn u32(&mut self) -> u32 {
+        pub fn uint32(&mut self) -> u32 {
             u32::try_from(self.uint()).unwrap()
         }
     }
@@ -219,7 +219,6 @@ mod toolkit {
         pub claim_key: Option<[u8; 32]>,
         /// `H0_sk` when stored (not taken from `host_seed`).
         pub h0: Option<[u8; 32]>,
-        pub verifier: bool,
         pub ratchet: RatchetBody,
     }
 
@@ -262,16 +261,7 @@ mod toolkit {
         let ratchet = read_ratchet(&mut c);
         assert!(c.0.is_empty());
         let claim_key = claim_at.map(|at| at.map_or_else(|key| key, |i| ratchet.chains[i].ratchet));
-        HostBody {
-            record_hash,
-            seeds,
-            flags,
-            guest_mailbox,
-            claim_key,
-            h0,
-            verifier: flags & 4 != 0,
-            ratchet,
-        }
+        HostBody { record_hash, seeds, flags, guest_mailbox, claim_key, h0, ratchet }
     }
 
     /// The ratchet part of a snapshot body (SPEC §10.2).
@@ -296,17 +286,17 @@ mod toolkit {
     pub fn read_ratchet(c: &mut Cursor<'_>) -> RatchetBody {
         let root = c.take();
         let ours = c.take();
-        let sending = if c.u8() == 1 { Some((c.take(), c.u32())) } else { None };
-        let pn = c.u32();
+        let sending = if c.u8() == 1 { Some((c.take(), c.uint32())) } else { None };
+        let pn = c.uint32();
         let count = c.u8();
         let chains = (0..count)
             .map(|_| {
                 let ratchet = c.take();
                 let flags = c.u8();
                 let key = if flags & 1 == 1 { Some(c.take()) } else { None };
-                let next = c.u32();
-                let n = c.u32();
-                let skipped = (0..n).map(|_| (c.u32(), c.take())).collect();
+                let next = c.uint32();
+                let n = c.uint32();
+                let skipped = (0..n).map(|_| (c.uint32(), c.take())).collect();
                 ChainBody { ratchet, pre_claim_flag: flags >> 1, key, next, skipped }
             })
             .collect();
@@ -1857,7 +1847,7 @@ mod log_reader {
             let mut out: Vec<Vec<u8>> = host.derived_secrets().iter().map(|s| s.to_vec()).collect();
             out.extend(host.seeds.iter().filter(|_| host.seeds.len() == 1).map(|s| s.to_vec()));
             out.extend(host.h0.map(|h| h.to_vec()));
-            if host.verifier {
+            if host.flags & 4 != 0 {
                 // RK0, recomputed by the library from H0 and the guest's initial key.
                 let h0 = host.h0.unwrap_or(host.derived_secrets()[3]);
                 let shared = x25519_dalek::StaticSecret::from(h0)
