@@ -3,9 +3,12 @@
 # wasm-bindgen-cli at exactly the version Cargo.lock pins, and the npm binaryen (wasm-opt) of
 # bindings/wasm/package-lock.json. Used by the demo and the end-to-end test's setup; unlike
 # scripts/setup-wasm.sh (the WASM stage's installer) it installs no browser, which the demo does not need.
-set -euo pipefail
+set -Eeuo pipefail
+# Name the failing command: a stage that stops under set -e says nothing otherwise.
+trap 'echo "$0: line $LINENO: exit $? from: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+installed=$(rustup target list --installed)
+if ! grep -qx wasm32-unknown-unknown <<<"$installed"; then
   rustup target add wasm32-unknown-unknown
 fi
 want="$(bash bindings/wasm/scripts/wasm-bindgen-version.sh)"

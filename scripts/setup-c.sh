@@ -2,7 +2,9 @@
 # C binding (scripts/test-40-c.sh): gcc (with its ASan/UBSan runtimes), g++ (the header must
 # parse as C++), valgrind, pkg-config.
 # Installs only what is missing; idempotent.
-set -euo pipefail
+set -Eeuo pipefail
+# Name the failing command: a stage that stops under set -e says nothing otherwise.
+trap 'echo "$0: line $LINENO: exit $? from: $BASH_COMMAND" >&2' ERR
 missing=()
 command -v gcc >/dev/null || missing+=(gcc libc6-dev)
 command -v g++ >/dev/null || missing+=(g++)

@@ -3,7 +3,9 @@
 # Debian's Chromium and chromedriver (apt), and playwright-core pinned by scripts/e2e/package-lock.json
 # (npm ci; it drives the system Chromium and never downloads a browser); the tools that build the
 # WASM package the page loads (scripts/ensure-wasm-tools.sh, shared with the demo).
-set -euo pipefail
+set -Eeuo pipefail
+# Name the failing command: a stage that stops under set -e says nothing otherwise.
+trap 'echo "$0: line $LINENO: exit $? from: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   echo "setup-e2e: installing chromium and chromium-driver (apt)"

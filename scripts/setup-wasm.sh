@@ -3,10 +3,13 @@
 # wasm-bindgen-cli pinned to exactly the wasm-bindgen version in Cargo.lock, Debian's Chromium
 # (for the browser test) and the npm dev dependencies (binaryen's wasm-opt, playwright-core) from
 # the committed package-lock.json. Idempotent.
-set -euo pipefail
+set -Eeuo pipefail
+# Name the failing command: a stage that stops under set -e says nothing otherwise.
+trap 'echo "$0: line $LINENO: exit $? from: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+installed=$(rustup target list --installed)
+if ! grep -qx wasm32-unknown-unknown <<<"$installed"; then
   rustup target add wasm32-unknown-unknown
 fi
 

@@ -2,7 +2,9 @@
 # Audit stage: supply chain (cargo-deny), fuzz corpora replay and seed drift, Wycheproof,
 # adversarial tests, and a short fuzz smoke when cargo-fuzz and a nightly toolchain exist.
 # Advisories are NOT checked here (they need network): see README.md, Security.
-set -euo pipefail
+set -Eeuo pipefail
+# Name the failing command: a stage that stops under set -e says nothing otherwise.
+trap 'echo "$0: line $LINENO: exit $? from: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 export CARGO_INCREMENTAL=0
 

@@ -2,7 +2,9 @@
 # C binding: header drift, C11 tests (conversation, misuse, shared test vectors) linked statically
 # and dynamically, the same tests under Valgrind and under ASan+UBSan, a planted leak that both
 # tools must catch, and the README example built through pkg-config.
-set -euo pipefail
+set -Eeuo pipefail
+# Name the failing command: a stage that stops under set -e says nothing otherwise.
+trap 'echo "$0: line $LINENO: exit $? from: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 export CARGO_INCREMENTAL=0
 tmp=$(mktemp -d)
@@ -56,7 +58,10 @@ gcc "${cflags[@]}" "${testflags[@]}" -O1 "${tests[@]}" "$lib/libguestlink_ffi.a"
 gcc "${cflags[@]}" "${testflags[@]}" -O1 "${tests[@]}" -L"$lib" -lguestlink_ffi -Wl,-rpath,"$lib" -o "$tmp/c-tests-shared"
 gcc "${cflags[@]}" "${testflags[@]}" -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
   "${tests[@]}" "$lib/libguestlink_ffi.a" "${syslibs[@]}" -o "$tmp/c-tests-asan"
-ldd "$tmp/c-tests-shared" | grep -q libguestlink_ffi.so
+# ldd's output goes to a variable first: under pipefail, `ldd | grep -q` fails at random when grep
+# exits at its first match and ldd dies of SIGPIPE on its next write (CI stop 10 failed that way).
+deps=$(ldd "$tmp/c-tests-shared")
+grep -q libguestlink_ffi.so <<<"$deps" || { echo "c-tests-shared does not link libguestlink_ffi.so"; exit 1; }
 
 echo "-- C tests (shared library)"
 "$tmp/c-tests-shared" "${vectors_arg[@]}"
@@ -93,7 +98,8 @@ gcc -std=c11 -Wall -Wextra -Werror bindings/c/examples/chat.c $(pkg-config --cfl
 # shellcheck disable=SC2046
 gcc -std=c11 -Wall -Wextra -Werror bindings/c/examples/chat.c $(pkg-config --cflags --libs guestlink-static) \
   -o "$tmp/chat-static"
-if ldd "$tmp/chat-static" | grep -q guestlink; then echo "chat-static links the shared library"; exit 1; fi
+deps=$(ldd "$tmp/chat-static")
+if grep -q guestlink <<<"$deps"; then echo "chat-static links the shared library"; exit 1; fi
 "$tmp/chat-shared" >/dev/null
 "$tmp/chat-static"
 echo "C binding: all checks passed"
