@@ -11,7 +11,7 @@ use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::keys::Key32;
+use crate::keys::{Key32, Secret};
 use crate::labels;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -54,7 +54,7 @@ pub(crate) fn chain_step(ck: &Key32) -> (Key32, Key32) {
     m.update(&[0x01]);
     let mut c = base;
     c.update(&[0x02]);
-    (Key32(finish(m)), Key32(finish(c)))
+    (Secret(finish(m)), Secret(finish(c)))
 }
 
 /// HKDF-SHA256 (RFC 5869) extract-then-expand into `okm`; fails only when `okm` is longer than
@@ -64,7 +64,7 @@ pub(crate) fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], okm: &mut [u8]) 
 }
 
 fn hkdf_64(salt: &[u8], ikm: &[u8], info: &[u8]) -> (Key32, Key32) {
-    let mut okm = Zeroizing::new([0u8; 64]);
+    let mut okm = Secret::<64>::zeroed();
     // 64 bytes is far below HKDF-SHA256's limit of 8160; the error arm cannot occur.
     let _ = hkdf_sha256(salt, ikm, info, okm.as_mut_slice());
     let (a, b) = okm.split_at(32);
@@ -72,7 +72,7 @@ fn hkdf_64(salt: &[u8], ikm: &[u8], info: &[u8]) -> (Key32, Key32) {
     let mut right = [0u8; 32];
     left.copy_from_slice(a);
     right.copy_from_slice(b);
-    (Key32(left), Key32(right))
+    (Secret(left), Secret(right))
 }
 
 /// The initial root key and the host's first sending chain key (SPEC §7.2).
@@ -86,15 +86,15 @@ pub(crate) fn root_step(rk: &Key32, dh: &[u8; 32]) -> (Key32, Key32) {
 }
 
 /// HKDF-SHA256 expand of `len` bytes from an extract with `salt` (SPEC §4.2).
-pub(crate) fn hkdf_expand<const N: usize>(prk: &Hkdf<Sha256>, info: &[u8]) -> Zeroizing<[u8; N]> {
-    let mut out = Zeroizing::new([0u8; N]);
+pub(crate) fn hkdf_expand<const N: usize>(prk: &Hkdf<Sha256>, info: &[u8]) -> Secret<N> {
+    let mut out = Secret::<N>::zeroed();
     let _ = prk.expand(info, out.as_mut_slice());
     out
 }
 
 /// `K = HMAC(key, label || salt)` (SPEC §10 snapshots, §7.3 version 1 messages).
 fn aead_key(key: &[u8; 32], label: &[u8], salt: &[u8; SALT_LEN]) -> Key32 {
-    Key32(hmac(key, &[label, salt]))
+    Secret(hmac(key, &[label, salt]))
 }
 
 /// `N = salt[0..12]` (SPEC §7.3, §10).

@@ -16,7 +16,8 @@ use crate::error::{Error, Result};
 use crate::framing::{Content, ContentType, Direction, EnvelopeKind, ParsedMessage, parse_message};
 use crate::invite::{InviteLink, LinkKeys};
 use crate::keys::{
-    IdentityPublicKey, MailboxId, MailboxPublicKey, SnapshotKey, dh, ed25519_public, generate_signing_key,
+    IdentityPublicKey, Key32, MailboxId, MailboxPublicKey, Secret, SnapshotKey, dh, ed25519_public,
+    generate_signing_key,
 };
 use crate::limits::MAX_CLOCK_SKEW_SECS;
 use crate::ratchet::{Ratchet, RecvChain};
@@ -144,7 +145,7 @@ impl InviteLink {
 /// pre-claim messages. [`claim`](Self::claim) is an explicit step.
 pub struct OpenedInvite {
     invite: Invite,
-    secret: Zeroizing<[u8; 32]>,
+    secret: Key32,
     link_mailbox: SigningKey,
     expires_at: u64,
     ratchet: Ratchet,
@@ -267,7 +268,7 @@ impl OpenedInvite {
         let (info, body) = snapshot::open(bytes, key, SnapshotKind::OpenedInvite, min_counter)?;
         let mut r = snapshot::reader(&body);
         let invite = Invite::read(&mut r, MailboxId(info.object_id))?;
-        let secret: Zeroizing<[u8; 32]> = Zeroizing::new(r.array()?);
+        let secret: Key32 = Secret(r.array()?);
         let format = snapshot::Format::of(&info);
         let expires_at = format.time(&mut r)?;
         let ratchet = snapshot::read_ratchet(&mut r, format)?;
@@ -483,7 +484,7 @@ impl GuestSession {
         let (info, body) = snapshot::open(bytes, key, SnapshotKind::GuestSession, min_counter)?;
         let mut r = snapshot::reader(&body);
         let invite = Invite::read(&mut r, MailboxId(info.object_id))?;
-        let guest_mailbox = SigningKey::from_bytes(&Zeroizing::new(r.array()?));
+        let guest_mailbox = SigningKey::from_bytes(&Secret(r.array()?));
         let claim_key: [u8; 32] = r.array()?;
         let flags = r.u8()?;
         if flags & !0b11 != 0 || !crate::keys::x25519_canonical(&claim_key) {

@@ -19,8 +19,8 @@ use crate::error::{Error, Result};
 use crate::framing::{Content, ContentType, Direction, EnvelopeKind, parse_message};
 use crate::invite::{LinkKeys, SecretLink, make_link};
 use crate::keys::{
-    IdentityPublicKey, Key32, MailboxId, MailboxPublicKey, RatchetKeyPair, SeedSigningKey, SnapshotKey, dh,
-    generate_signing_key,
+    IdentityPublicKey, Key32, MailboxId, MailboxPublicKey, RatchetKeyPair, Secret, SeedSigningKey,
+    SnapshotKey, dh, generate_signing_key,
 };
 use crate::ratchet::{Ratchet, RecvChain, SendChain};
 use crate::record::{
@@ -63,10 +63,8 @@ impl HostIdentity {
         if expires_at <= now {
             return Err(Error::InvalidArgument);
         }
-        let mut secret = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(secret.as_mut_slice());
-        let mut host_seed = Zeroizing::new([0u8; 32]);
-        rng.fill_bytes(host_seed.as_mut_slice());
+        let secret = Key32::random(rng);
+        let host_seed = Key32::random(rng);
         let derived = HostSeedKeys::derive(&host_seed);
         let host_ratchet = RatchetKeyPair::from_secret(derived.ratchet);
         let (invite_seed, mailbox_seed) = derive_signing_seeds(&derived.keys_seed);
@@ -127,7 +125,7 @@ impl HostIdentity {
     pub fn from_snapshot(bytes: &[u8], key: &SnapshotKey, min_counter: u64) -> Result<Self> {
         let (info, body) = snapshot::open(bytes, key, SnapshotKind::HostIdentity, min_counter)?;
         let mut r = snapshot::reader(&body);
-        let seed: Zeroizing<[u8; 32]> = Zeroizing::new(r.array()?);
+        let seed: Key32 = Secret(r.array()?);
         r.finish()?;
         let identity = HostIdentity { key: SigningKey::from_bytes(&seed), counter: info.counter };
         if identity.object_id() != info.object_id {
@@ -168,7 +166,7 @@ pub struct CreatedInvite {
 /// What the host's 32-byte `host_seed` yields (SPEC §12.1): `H0` and `keys_seed`.
 struct HostSeedKeys {
     ratchet: StaticSecret,
-    keys_seed: Zeroizing<[u8; 32]>,
+    keys_seed: Key32,
 }
 
 impl HostSeedKeys {
@@ -183,7 +181,7 @@ impl HostSeedKeys {
 }
 
 /// The Ed25519 seeds of the invite key and the host mailbox key, from `keys_seed` (SPEC §12.1).
-fn derive_signing_seeds(keys_seed: &[u8; 32]) -> (Zeroizing<[u8; 32]>, Zeroizing<[u8; 32]>) {
+fn derive_signing_seeds(keys_seed: &[u8; 32]) -> (Key32, Key32) {
     let prk = Hkdf::<Sha256>::new(Some(labels::HOST_KEYS), keys_seed);
     (hkdf_expand::<32>(&prk, labels::INVITE_KEY), hkdf_expand::<32>(&prk, labels::HOST_MAILBOX_KEY))
 }
@@ -259,10 +257,10 @@ pub struct HostSession {
     expires_at: u64,
     /// The seed of the three per-invite keys, held while unclaimed and while the claim verifier
     /// is (SPEC §10.2, §12.1); `None` after, and for a session created by a version 1 writer.
-    host_seed: Option<Zeroizing<[u8; 32]>>,
+    host_seed: Option<Key32>,
     /// The seed of the two signing keys, kept after `host_seed` is wiped; `None` only for a
     /// session created by a version 1 writer.
-    keys_seed: Option<Zeroizing<[u8; 32]>>,
+    keys_seed: Option<Key32>,
     /// Signs pre-claim messages, the claimed record and revocations (SPEC §5, §6.3).
     invite_key: SeedSigningKey,
     /// Answers relay challenges (SPEC §9).
@@ -672,8 +670,8 @@ struct StoredClaim {
 
 /// The fields of a host body between `expires_at` and the ratchet.
 struct HostFields {
-    host_seed: Option<Zeroizing<[u8; 32]>>,
-    keys_seed: Option<Zeroizing<[u8; 32]>>,
+    host_seed: Option<Key32>,
+    keys_seed: Option<Key32>,
     invite_key: SeedSigningKey,
     host_mailbox: SeedSigningKey,
     revoked: bool,
@@ -688,8 +686,8 @@ fn read_guest_mailbox(r: &mut Reader<'_>) -> Result<[u8; 32]> {
     Ok(key)
 }
 
-fn read_seed(r: &mut Reader<'_>) -> Result<Zeroizing<[u8; 32]>> {
-    Ok(Zeroizing::new(r.array()?))
+fn read_seed(r: &mut Reader<'_>) -> Result<Key32> {
+    Ok(Secret(r.array()?))
 }
 
 /// Version 1 (SPEC §10.3): two seeds, flags as booleans, the verifier's `RK0` stored.

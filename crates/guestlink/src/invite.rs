@@ -12,7 +12,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::crypto::hkdf_expand;
 use crate::error::{Error, Result};
-use crate::keys::{IdentityPublicKey, MailboxId, MailboxPublicKey, RatchetKeyPair};
+use crate::keys::{IdentityPublicKey, Key32, MailboxId, MailboxPublicKey, RatchetKeyPair, Secret};
 use crate::{labels, limits, relay};
 
 /// Version byte of the link capsule.
@@ -93,7 +93,7 @@ pub(crate) fn make_link(base_url: &str, secret: &[u8; 32], host: &IdentityPublic
     capsule.push(CAPSULE_VERSION);
     capsule.extend_from_slice(secret);
     capsule.extend_from_slice(host.as_bytes());
-    let mut buf = Zeroizing::new([0u8; FRAGMENT_LEN]);
+    let mut buf = Secret::<FRAGMENT_LEN>::zeroed();
     let fragment = Base64UrlUnpadded::encode(capsule.as_slice(), buf.as_mut_slice())
         .map_err(|_| Error::InvalidArgument)?;
     let mut link = String::with_capacity(base_url.len() + 1 + FRAGMENT_LEN);
@@ -106,7 +106,7 @@ pub(crate) fn make_link(base_url: &str, secret: &[u8; 32], host: &IdentityPublic
 /// A parsed invite link: the guest's starting point. Parsing has no side effects; nothing is
 /// claimed until [`OpenedInvite::claim`](crate::OpenedInvite::claim).
 pub struct InviteLink {
-    pub(crate) secret: Zeroizing<[u8; 32]>,
+    pub(crate) secret: Key32,
     pub(crate) host: IdentityPublicKey,
     pub(crate) keys: LinkKeys,
 }
@@ -136,7 +136,7 @@ impl InviteLink {
         if fragment.len() != FRAGMENT_LEN {
             return Err(Error::LinkMalformed);
         }
-        let mut capsule = Zeroizing::new([0u8; CAPSULE_LEN]);
+        let mut capsule = Secret::<CAPSULE_LEN>::zeroed();
         // base64ct decodes in constant time and refuses non-canonical trailing bits.
         let decoded =
             Base64UrlUnpadded::decode(fragment, capsule.as_mut_slice()).map_err(|_| Error::LinkMalformed)?;
@@ -150,7 +150,7 @@ impl InviteLink {
         let (secret_bytes, host_bytes) = rest.split_at_checked(32).ok_or(Error::LinkMalformed)?;
         let host_bytes: [u8; 32] = host_bytes.try_into().map_err(|_| Error::LinkMalformed)?;
         let host = IdentityPublicKey::from_bytes(&host_bytes)?;
-        let mut secret = Zeroizing::new([0u8; 32]);
+        let mut secret = Key32::zeroed();
         secret.copy_from_slice(secret_bytes);
         let keys = LinkKeys::derive(&secret, &host);
         Ok(InviteLink { secret, host, keys })

@@ -5,7 +5,7 @@ use core::fmt;
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use subtle::ConstantTimeEq;
 use x25519_dalek::{PublicKey as XPublic, StaticSecret};
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::{Error, Result};
 
@@ -148,9 +148,7 @@ fn signed_message(context: &[u8], parts: &[&[u8]]) -> alloc::vec::Vec<u8> {
 
 /// A fresh Ed25519 key from 32 bytes of the caller's CSPRNG (the seed, RFC 8032 §5.1.5).
 pub(crate) fn generate_signing_key<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> SigningKey {
-    let mut seed = Zeroizing::new([0u8; 32]);
-    rng.fill_bytes(seed.as_mut_slice());
-    SigningKey::from_bytes(&seed)
+    SigningKey::from_bytes(&Key32::random(rng))
 }
 
 /// True when `bytes` is the canonical encoding of a field element u < 2^255 - 19 with the top
@@ -181,13 +179,13 @@ pub(crate) fn x25519_public(bytes: &[u8; 32]) -> Result<XPublic> {
 }
 
 /// X25519 with the non-contributory (all-zero) result refused (SPEC §3.1).
-pub(crate) fn dh(secret: &StaticSecret, public: &[u8; 32]) -> Result<Zeroizing<[u8; 32]>> {
+pub(crate) fn dh(secret: &StaticSecret, public: &[u8; 32]) -> Result<Key32> {
     let public = x25519_public(public)?;
     let shared = secret.diffie_hellman(&public);
     if !shared.was_contributory() {
         return Err(Error::WeakSharedSecret);
     }
-    Ok(Zeroizing::new(shared.to_bytes()))
+    Ok(Secret(shared.to_bytes()))
 }
 
 /// An X25519 key pair whose public half is computed once and cached.
@@ -240,18 +238,18 @@ impl fmt::Debug for RatchetKeyPair {
 /// zeroized on drop and never printed.
 #[derive(Clone)]
 pub(crate) struct SeedSigningKey {
-    seed: Zeroizing<[u8; 32]>,
+    seed: Key32,
     expanded: Option<SigningKey>,
 }
 
 impl SeedSigningKey {
     /// From a key already expanded (fresh keys are expanded anyway, for their public key).
     pub(crate) fn from_key(key: SigningKey) -> Self {
-        SeedSigningKey { seed: Zeroizing::new(key.to_bytes()), expanded: Some(key) }
+        SeedSigningKey { seed: Secret(key.to_bytes()), expanded: Some(key) }
     }
 
     /// From a seed read from a snapshot; expanded on first use.
-    pub(crate) fn from_seed(seed: Zeroizing<[u8; 32]>) -> Self {
+    pub(crate) fn from_seed(seed: Key32) -> Self {
         SeedSigningKey { seed, expanded: None }
     }
 
@@ -286,35 +284,69 @@ impl fmt::Debug for SeedSigningKey {
     }
 }
 
-/// A 32-byte secret (root, chain or message key); zeroized on drop, redacted in Debug.
+/// A fixed-size secret (a root, chain or message key, a seed, a shared secret): zeroized on
+/// drop as one bulk fill, redacted in Debug, compared in constant time.
+///
+/// Used instead of `Secret<N>`, whose array impl makes `N` single-byte volatile writes
+/// at every drop site: several keys die per message, and in the `.wasm` each inlined drop is
+/// code.
 #[derive(Clone)]
-pub(crate) struct Key32(pub(crate) [u8; 32]);
+pub(crate) struct Secret<const N: usize>(pub(crate) [u8; N]);
 
-impl Zeroize for Key32 {
+/// A 32-byte secret.
+pub(crate) type Key32 = Secret<32>;
+
+impl<const N: usize> Secret<N> {
+    /// All zero, to be filled in place.
+    pub(crate) const fn zeroed() -> Self {
+        Secret([0u8; N])
+    }
+
+    /// Filled from the caller's CSPRNG.
+    pub(crate) fn random<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        let mut s = Self::zeroed();
+        rng.fill_bytes(&mut s.0);
+        s
+    }
+}
+
+impl<const N: usize> core::ops::Deref for Secret<N> {
+    type Target = [u8; N];
+    fn deref(&self) -> &[u8; N] {
+        &self.0
+    }
+}
+
+impl<const N: usize> core::ops::DerefMut for Secret<N> {
+    fn deref_mut(&mut self) -> &mut [u8; N] {
+        &mut self.0
+    }
+}
+
+impl<const N: usize> Zeroize for Secret<N> {
     fn zeroize(&mut self) {
-        // As a slice: one bulk fill behind an optimisation barrier, where the array impl makes
-        // 32 single-byte volatile writes (several keys die per message).
+        // As a slice: one bulk fill behind an optimisation barrier.
         self.0.as_mut_slice().zeroize();
     }
 }
 
-impl Drop for Key32 {
+impl<const N: usize> Drop for Secret<N> {
     fn drop(&mut self) {
         self.zeroize();
     }
 }
 
-impl ZeroizeOnDrop for Key32 {}
+impl<const N: usize> ZeroizeOnDrop for Secret<N> {}
 
-impl fmt::Debug for Key32 {
+impl<const N: usize> fmt::Debug for Secret<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
 }
 
-impl PartialEq for Key32 {
+impl<const N: usize> PartialEq for Secret<N> {
     fn eq(&self, other: &Self) -> bool {
-        self.0.ct_eq(&other.0).into()
+        self.0.as_slice().ct_eq(other.0.as_slice()).into()
     }
 }
 
@@ -330,7 +362,7 @@ impl SnapshotKey {
 
     /// A fresh random key.
     pub fn generate<R: rand_core::CryptoRng + ?Sized>(rng: &mut R) -> Self {
-        let mut bytes = Zeroizing::new([0u8; 32]);
+        let mut bytes = Key32::zeroed();
         rng.fill_bytes(bytes.as_mut_slice());
         SnapshotKey(*bytes)
     }
@@ -354,7 +386,7 @@ mod tests {
     fn deferred_keys_equal_eager_ones() {
         // A key read from a snapshot expands later; it must be the same key.
         let eager = SigningKey::from_bytes(&[7; 32]);
-        let mut lazy = SeedSigningKey::from_seed(Zeroizing::new([7; 32]));
+        let mut lazy = SeedSigningKey::from_seed(Secret([7; 32]));
         assert!(lazy.expanded.is_none());
         assert_eq!(lazy.public_key(), eager.verifying_key().to_bytes());
         assert_eq!(lazy.with(|k| k.sign(b"m")), eager.sign(b"m"));
@@ -452,10 +484,24 @@ mod tests {
     }
 
     #[test]
-    fn key32_zeroize_clears_every_byte() {
-        let mut k = Key32([0xcd; 32]);
+    fn secret_zeroize_clears_every_byte() {
+        let mut k = Secret([0xcd; 32]);
         k.zeroize();
         assert_eq!(k.0, [0u8; 32]);
+        let mut odd = Secret([0xcd; 77]);
+        odd.zeroize();
+        assert_eq!(odd.0, [0u8; 77]);
+    }
+
+    #[test]
+    fn secret_equality_compares_every_byte() {
+        let a = Secret([5u8; 64]);
+        assert!(a == Secret([5u8; 64]));
+        for i in [0, 31, 63] {
+            let mut b = Secret([5u8; 64]);
+            *b.get_mut(i).unwrap() ^= 1;
+            assert!(a != b, "a difference at byte {i} went unseen");
+        }
     }
 
     #[test]
@@ -464,7 +510,7 @@ mod tests {
         let key = SnapshotKey::from_bytes([0xab; 32]);
         let shown = std::format!("{key:?}");
         assert!(!shown.contains("ab"), "{shown}");
-        let k = Key32([0xcd; 32]);
+        let k = Secret([0xcd; 32]);
         assert!(!std::format!("{k:?}").contains("cd"));
     }
 }

@@ -275,6 +275,7 @@ impl Ratchet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::keys::Secret;
     use x25519_dalek::{PublicKey, StaticSecret};
 
     fn check_storage(r: &Ratchet) {
@@ -300,8 +301,8 @@ mod tests {
         let ours = RatchetKeyPair::from_secret(StaticSecret::from([1u8; 32]));
         let peer = |i: u8| PublicKey::from(&StaticSecret::from([i + 10; 32])).to_bytes();
         let mut chains = VecDeque::new();
-        chains.push_back(RecvChain::open(peer(0), Key32([2; 32]), false));
-        let mut r = Ratchet { root: Key32([3; 32]), ours, sending: None, pn: 0, chains };
+        chains.push_back(RecvChain::open(peer(0), Secret([2; 32]), false));
+        let mut r = Ratchet { root: Secret([3; 32]), ours, sending: None, pn: 0, chains };
         // Maximal gaps on one chain: it holds the cap, never more than twice its keys in slots.
         let mut next = 0;
         for _ in 0..3 {

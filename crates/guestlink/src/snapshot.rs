@@ -10,7 +10,7 @@ use zeroize::Zeroizing;
 use crate::codec::{Put, Reader};
 use crate::crypto::{self, SALT_LEN, TAG_LEN};
 use crate::error::{Error, Result};
-use crate::keys::{Key32, RatchetKeyPair, SnapshotKey, x25519_canonical};
+use crate::keys::{Key32, RatchetKeyPair, Secret, SnapshotKey, x25519_canonical};
 use crate::labels;
 use crate::limits::{MAX_RECEIVING_CHAINS, MAX_SKIPPED_KEYS};
 use crate::ratchet::{Ratchet, RecvChain, SendChain};
@@ -147,7 +147,7 @@ pub(crate) fn reader(body: &[u8]) -> Reader<'_> {
 }
 
 pub(crate) fn read_key(r: &mut Reader<'_>) -> Result<Key32> {
-    Ok(Key32(r.array()?))
+    Ok(Secret(r.array()?))
 }
 
 fn read_x25519_public(r: &mut Reader<'_>) -> Result<[u8; 32]> {
@@ -156,7 +156,7 @@ fn read_x25519_public(r: &mut Reader<'_>) -> Result<[u8; 32]> {
 }
 
 pub(crate) fn read_secret(r: &mut Reader<'_>) -> Result<StaticSecret> {
-    let secret: Zeroizing<[u8; 32]> = Zeroizing::new(r.array()?);
+    let secret: Key32 = Secret(r.array()?);
     Ok(StaticSecret::from(*secret))
 }
 
