@@ -17,4 +17,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-echo "setup-c: $(gcc --version | head -1); $(valgrind --version); pkg-config $(pkg-config --version)"
+echo "setup-c: gcc $(gcc -dumpfullversion); $(valgrind --version); pkg-config $(pkg-config --version)"

@@ -10,7 +10,8 @@ if [ "${1:-}" = "--debug" ]; then profile=debug; shift; fi
 prefix="${1:?usage: install.sh [--debug] PREFIX}"
 if [ "$profile" = release ]; then cargo build --locked --release -p guestlink-ffi; else cargo build --locked -p guestlink-ffi; fi
 target="${CARGO_TARGET_DIR:-target}/$profile"
-version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+# The first `version = "..."` line (the workspace version); awk reads the file itself, no pipe.
+version=$(awk -F'"' '/^version = "/ { print $2; exit }' Cargo.toml)
 # The system libraries a Rust static library needs on Linux (`cargo rustc -- --print native-static-libs`).
 libs_private="-lpthread -ldl -lm -lrt -lutil"
 mkdir -p "$prefix/include" "$prefix/lib/pkgconfig"
