@@ -2,6 +2,8 @@
 
 use alloc::vec::Vec;
 
+use zeroize::Zeroizing;
+
 use crate::error::{Error, Result};
 
 /// A cursor over input bytes. Every read checks the remaining length first.
@@ -123,10 +125,69 @@ impl Put for Vec<u8> {
     }
 }
 
+/// A growable buffer for secret bytes (snapshot bodies). A `Vec` that outgrows its capacity
+/// frees its old allocation as it is, secrets included; this buffer grows by copying into a
+/// larger allocation itself and zeroizing the old one, so the `Vec` inside never reallocates.
+pub(crate) struct SecretBuf(Zeroizing<Vec<u8>>);
+
+impl SecretBuf {
+    /// The least capacity after a growth (larger than a `Vec`'s own minimum, which lets a test
+    /// tell the two growths apart).
+    const MIN_GROWTH: usize = 256;
+
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        SecretBuf(Zeroizing::new(Vec::with_capacity(capacity)))
+    }
+
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        self.0.as_slice()
+    }
+
+    /// The bytes, zeroized when dropped.
+    pub(crate) fn into_inner(self) -> Zeroizing<Vec<u8>> {
+        self.0
+    }
+}
+
+impl Put for SecretBuf {
+    fn put(&mut self, bytes: &[u8]) {
+        let need = self.0.len().saturating_add(bytes.len());
+        if need > self.0.capacity() {
+            let capacity = need.max(self.0.capacity().saturating_mul(2)).max(Self::MIN_GROWTH);
+            let mut grown = Vec::with_capacity(capacity);
+            grown.extend_from_slice(&self.0);
+            // The old allocation drops here, zeroized over its whole capacity.
+            self.0 = Zeroizing::new(grown);
+        }
+        self.0.extend_from_slice(bytes);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use alloc::vec;
+
+    #[test]
+    fn secret_buf_grows_only_by_its_own_copy() {
+        // The inner Vec must never reallocate by itself (that would free secret bytes
+        // unzeroized): its capacity only ever takes the values of SecretBuf's own growth.
+        let mut buf = SecretBuf::with_capacity(4);
+        let mut want = Vec::new();
+        let mut capacity = 4;
+        for i in 0..250u8 {
+            let piece = [i; 3];
+            let need = want.len() + piece.len();
+            if need > capacity {
+                capacity = need.max(capacity * 2).max(SecretBuf::MIN_GROWTH);
+            }
+            buf.put(&piece);
+            want.extend_from_slice(&piece);
+            assert_eq!(buf.0.capacity(), capacity, "after {} bytes", want.len());
+        }
+        assert_eq!(buf.as_slice(), want.as_slice());
+        assert_eq!(buf.into_inner().as_slice(), want.as_slice());
+    }
 
     fn read(bytes: &[u8], max: u64) -> Result<u64> {
         let mut r = Reader::new(bytes, Error::SnapshotMalformed);

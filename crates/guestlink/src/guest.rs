@@ -8,9 +8,8 @@ use core::fmt;
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use rand_core::CryptoRng;
-use zeroize::Zeroizing;
 
-use crate::codec::{Put, Reader};
+use crate::codec::{Put, Reader, SecretBuf};
 use crate::crypto::root_init;
 use crate::error::{Error, Result};
 use crate::framing::{Content, ContentType, Direction, EnvelopeKind, ParsedMessage, parse_message};
@@ -52,7 +51,7 @@ struct Invite {
 }
 
 impl Invite {
-    fn write(&self, out: &mut Vec<u8>) {
+    fn write(&self, out: &mut impl Put) {
         out.put(self.host_identity.as_bytes());
         out.put(&self.invite_key);
         out.put(&self.record_hash);
@@ -250,12 +249,12 @@ impl OpenedInvite {
 
     /// Saves the opened invite encrypted under `key`; each save increments the counter.
     pub fn snapshot<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, key: &SnapshotKey) -> Vec<u8> {
-        let (id, body) = (self.invite.mailbox_id.0, self.encode());
+        let (id, body) = (self.invite.mailbox_id.0, self.encode().into_inner());
         snapshot::save(rng, key, SnapshotKind::OpenedInvite, id, &mut self.counter, body)
     }
 
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(512);
+    fn encode(&self) -> SecretBuf {
+        let mut out = SecretBuf::with_capacity(512);
         self.invite.write(&mut out);
         out.put(self.secret.as_slice());
         out.put_uint(self.expires_at);
@@ -295,7 +294,7 @@ impl OpenedInvite {
     /// A digest of the whole state, for tests that check a failed call changed nothing.
     #[doc(hidden)]
     pub fn state_digest_for_testing_only(&self) -> [u8; 32] {
-        digest(&Zeroizing::new(self.encode()), self.counter)
+        digest(self.encode().as_slice(), self.counter)
     }
 }
 
@@ -465,12 +464,12 @@ impl GuestSession {
 
     /// Saves the session encrypted under `key`; each save increments the counter.
     pub fn snapshot<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, key: &SnapshotKey) -> Vec<u8> {
-        let (id, body) = (self.invite.mailbox_id.0, self.encode());
+        let (id, body) = (self.invite.mailbox_id.0, self.encode().into_inner());
         snapshot::save(rng, key, SnapshotKind::GuestSession, id, &mut self.counter, body)
     }
 
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(512);
+    fn encode(&self) -> SecretBuf {
+        let mut out = SecretBuf::with_capacity(512);
         self.invite.write(&mut out);
         out.put(self.guest_mailbox.as_bytes());
         out.put(&self.claim_key);
@@ -514,7 +513,7 @@ impl GuestSession {
     /// A digest of the whole state, for tests that check a failed call changed nothing.
     #[doc(hidden)]
     pub fn state_digest_for_testing_only(&self) -> [u8; 32] {
-        digest(&Zeroizing::new(self.encode()), self.counter)
+        digest(self.encode().as_slice(), self.counter)
     }
 }
 

@@ -13,7 +13,7 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::codec::{Put, Reader};
+use crate::codec::{Put, Reader, SecretBuf};
 use crate::crypto::{hkdf_expand, root_init};
 use crate::error::{Error, Result};
 use crate::framing::{Content, ContentType, Direction, EnvelopeKind, parse_message};
@@ -117,7 +117,7 @@ impl HostIdentity {
 
     /// Saves the identity encrypted under `key`; each save increments the counter.
     pub fn snapshot<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, key: &SnapshotKey) -> Vec<u8> {
-        let (id, body) = (self.object_id(), self.key.to_bytes().to_vec());
+        let (id, body) = (self.object_id(), Zeroizing::new(self.key.as_bytes().to_vec()));
         snapshot::save(rng, key, SnapshotKind::HostIdentity, id, &mut self.counter, body)
     }
 
@@ -534,7 +534,7 @@ impl HostSession {
 
     /// Saves the session encrypted under `key` (SPEC §10); each save increments the counter.
     pub fn snapshot<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, key: &SnapshotKey) -> Vec<u8> {
-        let (id, body) = (self.mailbox_id.0, self.encode());
+        let (id, body) = (self.mailbox_id.0, self.encode().into_inner());
         snapshot::save(rng, key, SnapshotKind::HostSession, id, &mut self.counter, body)
     }
 
@@ -544,8 +544,8 @@ impl HostSession {
     }
 
     /// The version 2 body (SPEC §10.2).
-    fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(384);
+    fn encode(&self) -> SecretBuf {
+        let mut out = SecretBuf::with_capacity(384);
         out.put(self.identity.as_bytes());
         out.put(&self.record_hash);
         out.put_uint(self.expires_at);
@@ -641,7 +641,7 @@ impl HostSession {
     #[doc(hidden)]
     pub fn state_digest_for_testing_only(&self) -> [u8; 32] {
         use sha2::Digest;
-        let mut body = Zeroizing::new(self.encode());
+        let mut body = self.encode();
         body.put_u64(self.counter);
         sha2::Sha256::digest(body.as_slice()).into()
     }

@@ -97,10 +97,9 @@ pub(crate) fn save<R: CryptoRng + ?Sized>(
     kind: SnapshotKind,
     object_id: [u8; 16],
     counter: &mut u64,
-    body: Vec<u8>,
+    body: Zeroizing<Vec<u8>>,
 ) -> Vec<u8> {
     *counter = counter.saturating_add(1);
-    let body = Zeroizing::new(body);
     let mut salt = [0u8; SALT_LEN];
     rng.fill_bytes(&mut salt);
     let mut out = Vec::with_capacity(SNAPSHOT_HEADER_LEN + body.len() + TAG_LEN);
@@ -166,7 +165,7 @@ pub(crate) fn read_keypair(r: &mut Reader<'_>) -> Result<RatchetKeyPair> {
 }
 
 /// Encodes the ratchet state (SPEC §10.2, version 2).
-pub(crate) fn write_ratchet(out: &mut Vec<u8>, r: &Ratchet) {
+pub(crate) fn write_ratchet(out: &mut impl Put, r: &Ratchet) {
     out.put(&r.root.0);
     out.put(r.ours.secret.as_bytes());
     match &r.sending {
