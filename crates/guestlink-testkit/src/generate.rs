@@ -1006,6 +1006,44 @@ fn snapshot() -> Value {
     let host_both_seeds = hostile_host(patch(&window_body, host_flags_at, &[0b1_1110]));
     let host_seed_no_verifier = hostile_host(patch(&window_body, host_flags_at, &[0b0_1010]));
     let host_claim_chain = hostile_host(patch(&window_body, claim_chain_at, &[2]));
+    // The same window host in the layout of a session loaded from version 1 (SPEC §10.2
+    // "otherwise"): the invite and host mailbox seeds instead of host_seed, H0_sk stored after
+    // the claim. Legal as it is; revoked with the verifier still held, refused.
+    let seed: [u8; 32] = window_body[host_flags_at + 1..host_flags_at + 33].try_into().expect("32");
+    let derived = model::derive_host_seed(&seed);
+    let ratchet_at = claim_chain_at + 1;
+    let two_seeds = |flags: u8| {
+        let head = &window_body[..host_flags_at];
+        let claim = &window_body[host_flags_at + 33..ratchet_at];
+        let seeds = [derived.invite_seed, derived.host_mailbox_seed].concat();
+        let tail = &window_body[ratchet_at..];
+        hostile_host([head, &[flags], &seeds, claim, &derived.h0_sk, tail].concat())
+    };
+    let host_two_seeds = two_seeds(0b0110);
+    let host_revoked_verifier = two_seeds(0b0111);
+    // Unclaimed host (flags, host_seed, then the ratchet): no sending chain. Loaded, its next
+    // encrypt would replace H0, and the save after could not be loaded.
+    let unclaimed_body = model_open_snapshot(&host, &SNAPSHOT_KEY).expect("the model opens it");
+    let u_ratchet = host_flags_at + 1 + 32;
+    assert_eq!(unclaimed_body[host_flags_at], 0b0_1000, "unclaimed, host_seed");
+    let u_send = u_ratchet + 64;
+    assert_eq!(unclaimed_body[u_send], 1, "a sending chain");
+    let u_after = u_send + 1 + 32 + uint_len(&unclaimed_body[u_send + 33..]);
+    let no_sending = [&unclaimed_body[..u_send], &[0u8][..], &unclaimed_body[u_after..]].concat();
+    let host_no_sending = model_seal_snapshot(&host[..42], &no_sending, &SNAPSHOT_KEY);
+    // Opened invite (97 bytes of invite, invite_secret, expires_at, ratchet): a sending chain.
+    let opened_body = model_open_snapshot(&opened_snap, &SNAPSHOT_KEY).expect("the model opens it");
+    let o_send = 129 + uint_len(&opened_body[129..]) + 64;
+    assert_eq!(opened_body[o_send], 0, "no sending chain");
+    let with_sending =
+        [&opened_body[..o_send], &[1u8][..], &[0x5a; 32], &[0], &opened_body[o_send + 1..]].concat();
+    let opened_sending = model_seal_snapshot(&opened_snap[..42], &with_sending, &SNAPSHOT_KEY);
+    // Guest flags (161): ended without confirmed.
+    let ended_unconfirmed = hostile(patch(&body, 161, &[0b10]));
+    // Header fields that contradict the body or the counting, sealed as such.
+    let counter_max = model_seal_snapshot(&patch(&guest_snap[..42], 18, &[0xff; 8]), &body, &SNAPSHOT_KEY);
+    let identity_body = model_open_snapshot(&identity, &SNAPSHOT_KEY).expect("the model opens it");
+    let identity_moved = model_seal_snapshot(&flip(&identity[..42], 2), &identity_body, &SNAPSHOT_KEY);
     let six_chains = hostile(patch(&body, chains_at, &[6]));
     let bad_flag = hostile(patch(&body, 161, &[4]));
     let trailing = hostile([body.as_slice(), &[0]].concat());
@@ -1031,6 +1069,7 @@ fn snapshot() -> Value {
     push("host-session", "host_session", &host, 0, None);
     push("host-session-claim-window", "host_session", &host_window, 0, None);
     push("host-session-after-window", "host_session", &host_after, 0, None);
+    push("host-session-two-seeds-claim-window", "host_session", &host_two_seeds, 0, None);
     push("opened-invite", "opened_invite", &opened_snap, 1, None);
     push("guest-session", "guest_session", &guest_snap, 3, None);
     push("rolled-back", "guest_session", &guest_snap, 4, Some(Error::SnapshotRolledBack));
@@ -1077,6 +1116,24 @@ fn snapshot() -> Value {
         Error::SnapshotMalformed,
     );
     push("hostile-host-claim-chain", "host_session", &host_claim_chain, 0, Error::SnapshotMalformed);
+    push(
+        "hostile-host-revoked-with-verifier",
+        "host_session",
+        &host_revoked_verifier,
+        0,
+        Error::SnapshotMalformed,
+    );
+    push(
+        "hostile-host-unclaimed-no-sending-chain",
+        "host_session",
+        &host_no_sending,
+        0,
+        Error::SnapshotMalformed,
+    );
+    push("hostile-opened-sending-chain", "opened_invite", &opened_sending, 0, Error::SnapshotMalformed);
+    push("hostile-guest-ended-unconfirmed", "guest_session", &ended_unconfirmed, 0, Error::SnapshotMalformed);
+    push("hostile-counter-max", "guest_session", &counter_max, 0, Error::SnapshotMalformed);
+    push("hostile-identity-object-id", "host_identity", &identity_moved, 0, Error::SnapshotMalformed);
     let _ = id.snapshot_counter();
     suite("snapshot", cases)
 }

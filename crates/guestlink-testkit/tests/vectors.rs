@@ -173,6 +173,17 @@ fn v1_snapshots_migrate_to_version_2() {
                     HostSession::from_snapshot(&sealed, &key, 0).err(),
                     Some(Error::SnapshotMalformed)
                 );
+                // Revoked (136) with a verifier: a version 1 revoke kept it. It loads, and the
+                // verifier is gone from its version 2 save (SPEC §10.3).
+                let mut revoked = body.clone();
+                revoked[136] = 1;
+                let sealed = model_seal_snapshot(&bytes[..42], &revoked, key_bytes);
+                let mut host = HostSession::from_snapshot(&sealed, &key, 0).expect("a revoked v1 host loads");
+                let saved = host.snapshot(&mut rng, &key);
+                let v2 = model_open_snapshot(&saved, key_bytes).unwrap();
+                let flags_at = 64 + v2[64..].iter().position(|b| b & 0x80 == 0).unwrap() + 1;
+                assert_eq!(v2[flags_at], 0b0011, "revoked, claimed, no verifier, the two seeds");
+                assert!(HostSession::from_snapshot(&saved, &key, 0).is_ok());
                 verifiers += 1;
             }
         }

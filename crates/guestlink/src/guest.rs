@@ -8,6 +8,7 @@ use core::fmt;
 
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use rand_core::CryptoRng;
+use subtle::ConstantTimeEq;
 
 use crate::codec::{Put, Reader, SecretBuf};
 use crate::crypto::root_init;
@@ -273,7 +274,14 @@ impl OpenedInvite {
         let ratchet = snapshot::read_ratchet(&mut r, format)?;
         r.finish()?;
         let keys = LinkKeys::derive(&secret, &invite.host_identity);
-        if keys.mailbox_id != invite.mailbox_id {
+        // Opened, the ratchet is the one `open` makes (SPEC §10.2, §12.2): our key is the
+        // link's, nothing sent, one open pre-claim chain.
+        let shape = ratchet.sending.is_none()
+            && ratchet.pn == 0
+            && ratchet.chains.len() == 1
+            && ratchet.chains.iter().all(|c| c.pre_claim && c.key.is_some());
+        let ours = keys.guest_initial.secret.as_bytes().ct_eq(ratchet.ours.secret.as_bytes());
+        if keys.mailbox_id != invite.mailbox_id || !shape || !bool::from(ours) {
             return Err(Error::SnapshotMalformed);
         }
         Ok(OpenedInvite {
@@ -491,6 +499,10 @@ impl GuestSession {
         }
         let ratchet = snapshot::read_ratchet(&mut r, snapshot::Format::of(&info))?;
         r.finish()?;
+        // Ended only by a post-claim host message, whose commit also confirms (SPEC §10.2).
+        if flags == 0b10 || !snapshot::pre_claim_chains_ok(&ratchet, true) {
+            return Err(Error::SnapshotMalformed);
+        }
         let gm = guest_mailbox.verifying_key().to_bytes();
         let session_id = session_id(&invite.record_hash, &claim_key, &gm);
         Ok(GuestSession {

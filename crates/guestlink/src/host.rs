@@ -129,7 +129,8 @@ impl HostIdentity {
         r.finish()?;
         let identity = HostIdentity { key: SigningKey::from_bytes(&seed), counter: info.counter };
         if identity.object_id() != info.object_id {
-            return Err(Error::SnapshotWrongObject);
+            // The header was sealed with this body: a writer's contradiction (SPEC §10.1).
+            return Err(Error::SnapshotMalformed);
         }
         Ok(identity)
     }
@@ -592,6 +593,7 @@ impl HostSession {
         let fields = if format.is_v1() { read_host_v1(&mut r)? } else { read_host_v2(&mut r)? };
         let ratchet = snapshot::read_ratchet(&mut r, format)?;
         r.finish()?;
+        check_host_ratchet(&ratchet, &fields)?;
         let claim = match fields.claim {
             None => None,
             Some(c) => {
@@ -605,6 +607,12 @@ impl HostSession {
                     ClaimKeyAt::Chain(i) => ratchet.chains.get(i).ok_or(Error::SnapshotMalformed)?.ratchet,
                 };
                 if !crate::keys::x25519_canonical(&claim_key) {
+                    return Err(Error::SnapshotMalformed);
+                }
+                // In the claim window the chains are the guest's initial key and the claim's.
+                if c.verifier.is_some()
+                    && ratchet.chains.get(1).is_none_or(|chain| chain.ratchet != claim_key)
+                {
                     return Err(Error::SnapshotMalformed);
                 }
                 let verifier = match c.verifier {
@@ -705,6 +713,8 @@ fn read_host_v1(r: &mut Reader<'_>) -> Result<HostFields> {
         } else {
             None
         };
+        // A version 1 revoke kept the verifier; nothing uses it after a revoke (SPEC §10.3).
+        let verifier = verifier.filter(|_| !revoked);
         Some(StoredClaim { key, guest_mailbox, verifier })
     } else {
         None
@@ -727,7 +737,7 @@ fn read_host_v2(r: &mut Reader<'_>) -> Result<HostFields> {
     // host_seed is held only while unclaimed or while the verifier is, never once revoked;
     // keys_seed replaces it after (SPEC §10.2).
     if flags >> 5 != 0
-        || (verifier && !claimed)
+        || (verifier && (!claimed || revoked))
         || (seeded && keyed)
         || (seeded && (revoked || (claimed && !verifier)))
         || (keyed && (verifier || !(revoked || claimed)))
@@ -769,6 +779,24 @@ fn read_host_v2(r: &mut Reader<'_>) -> Result<HostFields> {
         None
     };
     Ok(HostFields { host_seed, keys_seed, invite_key, host_mailbox, revoked, claim, unclaimed_h0 })
+}
+
+/// The ratchet rules of a host body (SPEC §10.2): no pre-claim chain; unclaimed, the ratchet
+/// 12.1 creates (a sending chain, one closed chain, nothing received, `PN` 0); with a verifier,
+/// exactly two chains.
+fn check_host_ratchet(ratchet: &Ratchet, fields: &HostFields) -> Result<()> {
+    let chains = &ratchet.chains;
+    let ok = snapshot::pre_claim_chains_ok(ratchet, false)
+        && match &fields.claim {
+            None => {
+                ratchet.sending.is_some()
+                    && ratchet.pn == 0
+                    && chains.len() == 1
+                    && chains.iter().all(|c| c.key.is_none() && c.next == 0 && c.skipped.is_empty())
+            }
+            Some(c) => c.verifier.is_none() || chains.len() == 2,
+        };
+    if ok { Ok(()) } else { Err(Error::SnapshotMalformed) }
 }
 
 /// Rebuilds the claim verifier: `RK0` follows from `H0` and the guest's initial key, the first

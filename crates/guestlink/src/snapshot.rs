@@ -127,6 +127,10 @@ pub(crate) fn open(
     if info.counter < min_counter {
         return Err(Error::SnapshotRolledBack);
     }
+    if info.counter == u64::MAX {
+        // No later save could count on from it: rollbacks would go unseen (SPEC §10.1).
+        return Err(Error::SnapshotMalformed);
+    }
     let (header, sealed) = bytes.split_at_checked(SNAPSHOT_HEADER_LEN).ok_or(Error::SnapshotMalformed)?;
     let salt: [u8; SALT_LEN] = header
         .get(SNAPSHOT_HEADER_LEN - SALT_LEN..)
@@ -138,6 +142,12 @@ pub(crate) fn open(
     let body =
         crypto::open(key.bytes(), labels::SNAPSHOT_KEY, &salt, header, sealed, Error::SnapshotDecryptFailed)?;
     Ok((info, body))
+}
+
+/// No chain flagged pre-claim but, where `first_allowed`, the first (SPEC §10.2): a guest's
+/// pre-claim chain is the oldest, and no other chain is ever one.
+pub(crate) fn pre_claim_chains_ok(r: &Ratchet, first_allowed: bool) -> bool {
+    r.chains.iter().enumerate().all(|(i, c)| !c.pre_claim || (first_allowed && i == 0))
 }
 
 /// A reader for snapshot bodies.

@@ -1296,6 +1296,10 @@ mod old_snapshot {
     //! A device restoring an old snapshot (a backup, a rolled-back VM), or storage an attacker
     //! can write to (but without the snapshot key).
     use super::*;
+    use toolkit::RatchetBody;
+
+    /// A named edit of a ratchet body.
+    type Edit = (&'static str, fn(&mut RatchetBody));
 
     fn key() -> SnapshotKey {
         SnapshotKey::from_bytes(SNAP_KEY)
@@ -1404,6 +1408,75 @@ mod old_snapshot {
         let mut huge = g.clone();
         huge.resize(65_537, 0);
         assert_eq!(GuestSession::from_snapshot(&huge, &key(), 0).err(), Some(Error::SnapshotMalformed));
+        // Sealed under the right key, but contradicting the body: an identity whose object id
+        // is not its key's; a counter no later save could count on from.
+        let mut id = HostIdentity::generate(&mut w.r);
+        let (header, body) = toolkit::open_snapshot(&SNAP_KEY, &id.snapshot(&mut w.r, &key()));
+        let counter = u64::from_be_bytes(header[18..26].try_into().unwrap());
+        let mut other_id = header[2..18].to_vec();
+        other_id[0] ^= 1;
+        let moved = toolkit::seal_snapshot(&SNAP_KEY, header[1], &other_id, counter, &body);
+        assert_eq!(HostIdentity::from_snapshot(&moved, &key(), 0).err(), Some(Error::SnapshotMalformed));
+        let at_max = toolkit::seal_snapshot(&SNAP_KEY, header[1], &header[2..18], u64::MAX, &body);
+        assert_eq!(HostIdentity::from_snapshot(&at_max, &key(), 0).err(), Some(Error::SnapshotMalformed));
+        let below_max = toolkit::seal_snapshot(&SNAP_KEY, header[1], &header[2..18], u64::MAX - 1, &body);
+        assert!(HostIdentity::from_snapshot(&below_max, &key(), 0).is_ok());
+    }
+
+    #[test]
+    fn hostile_opened_and_guest_states_are_refused() {
+        let mut w = world(67);
+        // Opened invite: invite (97 bytes), invite_secret, expires_at, then the ratchet, which
+        // must be the one `open` makes.
+        let mut opened = w.open();
+        let (header, body) = toolkit::open_snapshot(&SNAP_KEY, &opened.snapshot(&mut w.r, &key()));
+        let mut c = Cursor(&body[129..]);
+        let _expires = c.uint();
+        let at = body.len() - c.0.len();
+        let counter = u64::from_be_bytes(header[18..26].try_into().unwrap());
+        let load = |f: &dyn Fn(&mut toolkit::RatchetBody)| {
+            let mut ratchet = toolkit::read_ratchet(&mut Cursor(&body[at..]));
+            f(&mut ratchet);
+            let mut edited = body[..at].to_vec();
+            toolkit::write_ratchet(&mut edited, &ratchet);
+            let sealed = toolkit::seal_snapshot(&SNAP_KEY, header[1], &header[2..18], counter, &edited);
+            OpenedInvite::from_snapshot(&sealed, &key(), 0).map(|_| ())
+        };
+        assert_eq!(load(&|_| {}), Ok(()), "the re-encoding itself loads");
+        let edits: [Edit; 5] = [
+            ("a sending chain", |r| r.sending = Some(([5; 32], 0))),
+            ("PN not 0", |r| r.pn = 2),
+            ("the pre-claim chain not flagged", |r| r.chains[0].pre_claim_flag = 0),
+            ("the pre-claim chain closed", |r| r.chains[0].key = None),
+            ("a ratchet key that is not the link's", |r| r.ours[0] ^= 1),
+        ];
+        for (what, edit) in edits {
+            assert_eq!(load(&edit), Err(Error::SnapshotMalformed), "opened: {what}");
+        }
+
+        // Guest session: flags at 161. Ended without confirmed; a pre-claim flag on a chain
+        // that is not the first.
+        let mut guest = w.talking();
+        let (header, prefix, ratchet) = guest_body(&mut guest, &mut w.r);
+        assert_eq!(prefix[161], 0b01, "confirmed");
+        let load = |prefix: &[u8], ratchet: &toolkit::RatchetBody| {
+            GuestSession::from_snapshot(&reseal(&header, prefix, ratchet, &[]), &key(), 0).map(|_| ())
+        };
+        assert_eq!(load(&prefix, &ratchet), Ok(()));
+        let mut ended = prefix.clone();
+        ended[161] = 0b11;
+        assert_eq!(load(&ended, &ratchet), Ok(()), "ended and confirmed");
+        ended[161] = 0b10;
+        assert_eq!(load(&ended, &ratchet), Err(Error::SnapshotMalformed), "ended, not confirmed");
+        let last = ratchet.chains.len() - 1;
+        assert!(last > 0, "two chains at least");
+        let mut edited = toolkit::read_ratchet(&mut Cursor(&{
+            let mut b = Vec::new();
+            toolkit::write_ratchet(&mut b, &ratchet);
+            b
+        }));
+        edited.chains[last].pre_claim_flag = 2;
+        assert_eq!(load(&prefix, &edited), Err(Error::SnapshotMalformed), "a second pre-claim chain");
     }
 
     /// Guest session body: invite (97 bytes), guest mailbox seed, claim key, flags, then the
@@ -1459,6 +1532,19 @@ mod old_snapshot {
         fn claim_chain_at(&self) -> usize {
             self.flags_at + 1 + 32 + 32
         }
+
+        /// Loads the body with its ratchet (which starts at `ratchet_at`) edited by `f`.
+        fn with_ratchet(
+            &self,
+            ratchet_at: usize,
+            f: impl FnOnce(&mut toolkit::RatchetBody),
+        ) -> guestlink::Result<HostSession> {
+            let mut ratchet = toolkit::read_ratchet(&mut Cursor(&self.body[ratchet_at..]));
+            f(&mut ratchet);
+            let mut body = self.body[..ratchet_at].to_vec();
+            toolkit::write_ratchet(&mut body, &ratchet);
+            self.load(&body)
+        }
     }
 
     #[test]
@@ -1481,6 +1567,32 @@ mod old_snapshot {
             (0b0_0100, "a verifier without a claim"),
         ] {
             assert_eq!(unclaimed.with_flags(flags).err(), Some(Error::SnapshotMalformed), "{what}");
+        }
+        // Unclaimed, the ratchet is the one create_invite makes; anything else is refused.
+        // (With no sending chain, the next encrypt would replace H0, and the save after it
+        // could not be loaded.)
+        let at = unclaimed.flags_at + 1 + 32;
+        assert!(unclaimed.with_ratchet(at, |_| {}).is_ok(), "the re-encoding itself loads");
+        let edits: [Edit; 6] = [
+            ("no sending chain", |r| r.sending = None),
+            ("PN not 0", |r| r.pn = 1),
+            ("the guest's initial chain open", |r| r.chains[0].key = Some([4; 32])),
+            ("a counter on the initial chain", |r| r.chains[0].next = 1),
+            ("a pre-claim chain", |r| r.chains[0].pre_claim_flag = 2),
+            ("a second chain", |r| {
+                let mut c = toolkit::read_ratchet(&mut Cursor(&{
+                    let mut b = Vec::new();
+                    toolkit::write_ratchet(&mut b, r);
+                    b
+                }))
+                .chains
+                .remove(0);
+                c.ratchet = toolkit::x25519_public(&[9; 32]);
+                r.chains.insert(0, c);
+            }),
+        ];
+        for (what, edit) in edits {
+            assert_eq!(unclaimed.with_ratchet(at, edit).err(), Some(Error::SnapshotMalformed), "{what}");
         }
         // Revoked while unclaimed: keys_seed, the same 32 bytes' place.
         let mut revoked = HostSession::from_snapshot(&w.host.snapshot(&mut w.r, &key()), &key(), 0).unwrap();
@@ -1521,6 +1633,15 @@ mod old_snapshot {
         padded.push(0);
         let non_minimal = [&window.body[..64], &padded, &window.body[window.flags_at..]].concat();
         assert_eq!(window.load(&non_minimal).err(), Some(Error::SnapshotMalformed), "non-minimal uint");
+        // In the window, exactly two chains: a third (older, closed) one is refused.
+        let window_at = at + 1;
+        assert!(window.with_ratchet(window_at, |_| {}).is_ok(), "the re-encoding itself loads");
+        let extra = window.with_ratchet(window_at, |r| {
+            let mut c = toolkit::read_ratchet(&mut Cursor(&window.body[window_at..])).chains.remove(0);
+            c.ratchet = toolkit::x25519_public(&[9; 32]);
+            r.chains.insert(0, c);
+        });
+        assert_eq!(extra.err(), Some(Error::SnapshotMalformed), "a third chain in the claim window");
         // A verifier whose first chain is not the closed chain of the guest's initial key.
         let mut ratchet = host.ratchet;
         ratchet.chains.remove(0);
