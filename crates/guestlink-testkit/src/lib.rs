@@ -9,6 +9,7 @@
 pub mod check;
 pub mod generate;
 pub mod model;
+pub mod model_snapshot;
 pub mod rng;
 
 /// The vector files, in the order they are written. A new file must be listed here; the checker
