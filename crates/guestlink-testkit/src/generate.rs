@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::hx;
 use crate::model::{self, Conversation};
+use crate::model_snapshot;
 use crate::rng::Recorder;
 
 /// The fixed clock of every vector.
@@ -1062,6 +1063,17 @@ fn snapshot() -> Value {
         if let Ok((counter, object_id)) = r {
             case["counter"] = json!(counter);
             case["object_id"] = json!(hx(object_id));
+            // The body as the model reads it, field by field (SPEC §10.2), and back to its bytes.
+            let body = model_open_snapshot(bytes, &SNAPSHOT_KEY).expect("the model opens it");
+            let decoded = model_snapshot::decode_body(bytes[0], bytes[1], &body)
+                .unwrap_or_else(|e| panic!("{name}: the model decodes the body: {e}"));
+            assert_eq!(
+                model_snapshot::encode_body(bytes[0], bytes[1], &decoded).as_ref(),
+                Ok(&body),
+                "{name}"
+            );
+            case["body"] = json!(hx(&body));
+            case["decoded"] = decoded;
         }
         cases.push(case);
     };
