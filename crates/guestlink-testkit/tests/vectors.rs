@@ -191,3 +191,193 @@ fn v1_snapshots_migrate_to_version_2() {
     assert!(migrated >= 40, "{migrated} version 1 snapshots");
     assert!(verifiers >= 1, "a host in its claim window among them");
 }
+
+fn read_suite(path: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir().join(path)).expect("read")).expect("json")
+}
+
+fn hex_of(v: &serde_json::Value) -> Vec<u8> {
+    hex::decode(v.as_str().expect("a hex string")).expect("hex")
+}
+
+fn key32(v: &serde_json::Value) -> [u8; 32] {
+    hex_of(v).try_into().expect("32 bytes")
+}
+
+/// Every valid case of `snapshot.json` carries its decrypted `body` and the model's field-by-field
+/// `decoded` (SPEC §10.2): decrypting gives the body, decoding it gives `decoded`, encoding
+/// `decoded` gives the body back, and the decoder refuses the body cut short or with a byte more.
+#[test]
+fn snapshot_bodies_decode_field_by_field_and_encode_back() {
+    use guestlink_testkit::generate::model_open_snapshot;
+    use guestlink_testkit::model_snapshot::{decode_body, encode_body};
+    let doc = read_suite("snapshot.json");
+    let mut kinds = BTreeSet::new();
+    let mut checked = 0;
+    for c in doc["cases"].as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        if c["expect"] != "ok" {
+            assert!(
+                c.get("body").is_none() && c.get("decoded").is_none(),
+                "{name}: only valid cases are decoded"
+            );
+            continue;
+        }
+        let snapshot = hex_of(&c["snapshot"]);
+        let (version, kind) = (snapshot[0], snapshot[1]);
+        let body = hex_of(&c["body"]);
+        assert_eq!(model_open_snapshot(&snapshot, &key32(&c["snapshot_key"])), Some(body.clone()), "{name}");
+        assert_eq!(version, 2, "{name}");
+        let decoded = decode_body(version, kind, &body).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(decoded, c["decoded"], "{name}");
+        assert!(decoded["ratchet"].is_object() || kind == 1, "{name}: a session has a ratchet");
+        assert_eq!(encode_body(version, kind, &c["decoded"]), Ok(body.clone()), "{name}");
+        for len in 0..body.len() {
+            assert!(decode_body(version, kind, &body[..len]).is_err(), "{name}: cut to {len} bytes");
+        }
+        assert!(
+            decode_body(version, kind, &[body.as_slice(), &[0]].concat()).is_err(),
+            "{name}: a byte more"
+        );
+        kinds.insert(c["kind"].as_str().unwrap().to_owned());
+        checked += 1;
+    }
+    assert_eq!(kinds.len(), 4, "every kind of body: {kinds:?}");
+    assert!(checked >= 7, "{checked} decoded bodies");
+}
+
+/// The encoder refuses JSON the decoder could not have produced: a named flag that contradicts
+/// its byte, a field too many or missing, an integer out of its range, a claim key that is not the
+/// key of chain `claim_chain`, a key in a closed chain.
+#[test]
+fn snapshot_body_encoder_refuses_inconsistent_json() {
+    use guestlink_testkit::model_snapshot::encode_body;
+    let doc = read_suite("snapshot.json");
+    let case = |name: &str| {
+        doc["cases"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap()["decoded"].clone()
+    };
+    let window = case("host-session-claim-window");
+    assert_eq!(window["claim_chain"], 1, "the claim key given by index");
+    assert!(encode_body(2, 2, &window).is_ok());
+    assert!(encode_body(1, 2, &window).is_err(), "version 1 is read only");
+    assert!(encode_body(2, 4, &window).is_err(), "a host body as a guest body");
+    type Edit = fn(&mut serde_json::Value);
+    let edits: [(&str, Edit); 8] = [
+        ("claimed contradicts flags", |v| v["claimed"] = false.into()),
+        ("an unknown field", |v| v["extra"] = 1.into()),
+        ("no host_seed", |v| {
+            v.as_object_mut().unwrap().remove("host_seed");
+        }),
+        ("claim key of the other chain", |v| {
+            v["claim_key"] = v["ratchet"]["chains"][0]["ratchet_pk"].clone()
+        }),
+        ("expires_at not an integer", |v| v["expires_at"] = "soon".into()),
+        ("pn above 2^32 - 1", |v| v["ratchet"]["pn"] = (1u64 << 32).into()),
+        ("a key in a closed chain", |v| v["ratchet"]["chains"][0]["ck"] = v["ratchet"]["root"].clone()),
+        ("a short key", |v| v["record_hash"] = "00".into()),
+    ];
+    for (what, edit) in edits {
+        let mut v = window.clone();
+        edit(&mut v);
+        assert_ne!(v, window, "{what}: the edit changed something");
+        assert!(encode_body(2, 2, &v).is_err(), "{what}");
+    }
+}
+
+/// The decoded fields mean what SPEC §10 says, checked with the independent key schedule: an
+/// identity's seed gives its object id, an opened invite's secret gives its mailbox id and its
+/// `DHs_sk`, an unclaimed host's `host_seed` gives its `DHs_sk` (H0), and the guest's claim key
+/// and mailbox seed are the ones its host accepted.
+#[test]
+fn decoded_snapshot_fields_agree_with_the_key_schedule() {
+    use guestlink_testkit::model;
+    let doc = read_suite("snapshot.json");
+    let ok: Vec<&serde_json::Value> =
+        doc["cases"].as_array().unwrap().iter().filter(|c| c["expect"] == "ok").collect();
+    let ed25519 = |seed: &[u8; 32]| ed25519_dalek::SigningKey::from_bytes(seed).verifying_key().to_bytes();
+    let mut seen = BTreeSet::new();
+    for c in &ok {
+        let (name, d, object_id) = (c["name"].as_str().unwrap(), &c["decoded"], hex_of(&c["object_id"]));
+        match c["kind"].as_str().unwrap() {
+            "host_identity" => {
+                assert_eq!(ed25519(&key32(&d["ed25519_seed"]))[..16], object_id[..], "{name}");
+                seen.insert("identity");
+            }
+            "opened_invite" => {
+                let link = model::derive_link(&key32(&d["invite_secret"]), &key32(&d["host_identity_pk"]));
+                assert_eq!(link.mailbox_id[..], object_id[..], "{name}");
+                assert_eq!(key32(&d["ratchet"]["dhs_sk"]), link.guest_initial_sk, "{name}");
+                seen.insert("opened");
+            }
+            "host_session" if d["host_seed_held"] == true && d["claimed"] == false => {
+                let keys = model::derive_host_seed(&key32(&d["host_seed"]));
+                assert_eq!(key32(&d["ratchet"]["dhs_sk"]), keys.h0_sk, "{name}");
+                seen.insert("unclaimed host");
+            }
+            "guest_session" => {
+                let host = ok
+                    .iter()
+                    .map(|h| &h["decoded"])
+                    .find(|h| h["claimed"] == true && h["record_hash"] == d["record_hash"])
+                    .unwrap_or_else(|| panic!("{name}: a claimed host of the same invite"));
+                assert_eq!(host["claim_key"], d["claim_key"], "{name}");
+                assert_eq!(
+                    key32(&host["guest_mailbox_pk"]),
+                    ed25519(&key32(&d["guest_mailbox_seed"])),
+                    "{name}"
+                );
+                seen.insert("guest");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(seen.len(), 4, "{seen:?}");
+}
+
+/// Every version 1 snapshot of the frozen files decodes by SPEC §10.3 with no byte left over, and
+/// a version 1 host's stored `RK0` is the one its `H0_sk` and first chain give (SPEC §7.2).
+#[test]
+fn v1_snapshot_bodies_decode() {
+    use guestlink_testkit::generate::model_open_snapshot;
+    use guestlink_testkit::model;
+    use guestlink_testkit::model_snapshot::decode_body;
+    let mut found: Vec<(Vec<u8>, [u8; 32])> = Vec::new();
+    for c in read_suite("v1/snapshot.json")["cases"].as_array().unwrap() {
+        if c["expect"] == "ok" {
+            found.push((hex_of(&c["snapshot"]), key32(&c["snapshot_key"])));
+        }
+    }
+    let from_snapshot_suite = found.len();
+    for c in read_suite("v1/envelope.json")["cases"].as_array().unwrap() {
+        found.push((hex_of(&c["state"]), key32(&c["snapshot_key"])));
+    }
+    for c in read_suite("v1/conversation.json")["cases"].as_array().unwrap() {
+        for s in c["steps"].as_array().unwrap() {
+            for field in ["state_before", "guest_snapshot"] {
+                if s[field].is_string() {
+                    found.push((hex_of(&s[field]), key32(&c["snapshot_key"])));
+                }
+            }
+        }
+    }
+    let (mut kinds, mut verifiers) = (BTreeSet::new(), 0);
+    for (snapshot, key) in &found {
+        let body = model_open_snapshot(snapshot, key).expect("the model opens a frozen snapshot");
+        let (version, kind) = (snapshot[0], snapshot[1]);
+        assert_eq!(version, 1);
+        let d = decode_body(1, kind, &body).unwrap_or_else(|e| panic!("kind {kind}: {e}"));
+        assert!(decode_body(1, kind, &body[..body.len() - 1]).is_err());
+        assert!(decode_body(1, kind, &[body.as_slice(), &[0]].concat()).is_err());
+        kinds.insert(kind);
+        if d["has_verifier"] == true {
+            let first = key32(&d["ratchet"]["chains"][0]["ratchet_pk"]);
+            let dh = model::x25519(&key32(&d["h0_sk"]), &first);
+            assert_eq!(key32(&d["rk0"]), model::root_init(&key32(&d["record_hash"]), &dh).0);
+            verifiers += 1;
+        }
+    }
+    assert_eq!(from_snapshot_suite, 4, "the ok cases of v1/snapshot.json");
+    assert_eq!(kinds.len(), 4, "{kinds:?}");
+    assert!(verifiers >= 1, "a version 1 host in its claim window");
+    assert!(found.len() >= 40, "{} version 1 snapshots", found.len());
+}
