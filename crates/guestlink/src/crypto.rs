@@ -191,3 +191,19 @@ pub(crate) fn aes256gcm_open(
     cipher.decrypt_inout_detached(&(*nonce).into(), ad, buf.as_mut_slice().into(), &tag).map_err(|_| err)?;
     Ok(buf)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The primitives wipe their own state (the AES key schedule, whose first round keys are the
+    /// AEAD key; the GHASH key; the SHA-256 states, which is all an HMAC of a chain key holds
+    /// besides its block buffer): the crates' `zeroize` features are on. Without them this does
+    /// not compile.
+    #[test]
+    fn primitive_state_zeroizes_on_drop() {
+        fn wipes<T: zeroize::ZeroizeOnDrop>(_: &T) {}
+        wipes(&Aead::new(&[7u8; 32].into()));
+        wipes(&Sha256::default());
+    }
+}

@@ -2,6 +2,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::fmt;
 
 use zeroize::Zeroizing;
 
@@ -287,8 +288,27 @@ pub(crate) enum Content {
     End,
 }
 
+impl Content {
+    /// Drops the content, wiping a text: for a decryption whose plaintext nobody receives.
+    pub(crate) fn wipe(self) {
+        if let Content::Text(t) = self {
+            drop(Zeroizing::new(t.into_bytes()));
+        }
+    }
+}
+
+/// Shows a message text as its length only: received plaintext stays out of logs (SPEC §14.1.7).
+pub(crate) struct Redacted<'a>(pub(crate) &'a str);
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes of text>", self.0.len())
+    }
+}
+
 /// Padmé (Nikitin et al., PURBs, PETS 2019): rounds `len` up so that at most
-/// `floor(log2(log2(len))) + 1` low bits vary; at most 12% overhead.
+/// `floor(log2(log2(len))) + 1` low bits vary; at most 12% overhead. Saturates at `usize::MAX`
+/// where rounding up would overflow (far beyond any length the library accepts).
 pub const fn padme(len: usize) -> usize {
     if len < 2 {
         return len;
@@ -297,7 +317,10 @@ pub const fn padme(len: usize) -> usize {
     let s = (usize::BITS - 1 - e.leading_zeros()) as usize + 1; // floor(log2 e) + 1
     let z = e - s;
     let mask = (1usize << z) - 1;
-    (len + mask) & !mask
+    match len.checked_add(mask) {
+        Some(up) => up & !mask,
+        None => usize::MAX,
+    }
 }
 
 /// The padded length of `len` bytes of content (SPEC §6.4): at least 64, then Padmé.
@@ -391,6 +414,11 @@ mod tests {
         assert_eq!(padded_len(0), 64);
         assert_eq!(padded_len(64), 64);
         assert_eq!(padded_len(65), 72);
+        // Total on every input: saturating where rounding up would overflow, never below it.
+        for len in [usize::MAX, usize::MAX - 1, usize::MAX / 2 + 1, usize::MAX - (1 << 40)] {
+            assert!(padded_len(len) >= len, "{len}");
+        }
+        assert_eq!(padded_len(usize::MAX), usize::MAX);
         for len in 2..5000 {
             let p = padme(len);
             assert!(p >= len && p * 100 <= len * 112 + 100, "{len} -> {p}");

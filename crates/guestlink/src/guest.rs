@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 use crate::codec::{Put, Reader, SecretBuf};
 use crate::crypto::root_init;
 use crate::error::{Error, Result};
-use crate::framing::{Content, ContentType, Direction, EnvelopeKind, ParsedMessage, parse_message};
+use crate::framing::{Content, ContentType, Direction, EnvelopeKind, ParsedMessage, Redacted, parse_message};
 use crate::invite::{InviteLink, LinkKeys};
 use crate::keys::{
     IdentityPublicKey, Key32, MailboxId, MailboxPublicKey, Secret, SnapshotKey, dh, ed25519_public,
@@ -27,8 +27,9 @@ use crate::safety::SafetyCode;
 use crate::session::{Route, open, seal};
 use crate::snapshot::{self, SnapshotKind};
 
-/// What the guest gets from a decrypted host envelope.
-#[derive(Debug, PartialEq, Eq)]
+/// What the guest gets from a decrypted host envelope. `Debug` shows a text's length, not the
+/// text.
+#[derive(PartialEq, Eq)]
 #[non_exhaustive]
 pub enum GuestReceived {
     /// A text message.
@@ -37,6 +38,16 @@ pub enum GuestReceived {
     Confirmed,
     /// The host ended the session (the invite was revoked).
     Ended,
+}
+
+impl fmt::Debug for GuestReceived {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GuestReceived::Text(t) => f.debug_tuple("Text").field(&Redacted(t)).finish(),
+            GuestReceived::Confirmed => f.write_str("Confirmed"),
+            GuestReceived::Ended => f.write_str("Ended"),
+        }
+    }
 }
 
 /// What every guest state keeps of the invite.

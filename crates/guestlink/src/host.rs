@@ -16,7 +16,7 @@ use subtle::ConstantTimeEq;
 use crate::codec::{Put, Reader, SecretBuf};
 use crate::crypto::{hkdf_expand, root_init};
 use crate::error::{Error, Result};
-use crate::framing::{Content, ContentType, Direction, EnvelopeKind, parse_message};
+use crate::framing::{Content, ContentType, Direction, EnvelopeKind, Redacted, parse_message};
 use crate::invite::{LinkKeys, SecretLink, make_link};
 use crate::keys::{
     IdentityPublicKey, Key32, MailboxId, MailboxPublicKey, RatchetKeyPair, Secret, SeedSigningKey,
@@ -216,8 +216,8 @@ pub enum HostState {
     Revoked,
 }
 
-/// What the host gets from a decrypted guest envelope.
-#[derive(Debug)]
+/// What the host gets from a decrypted guest envelope. `Debug` shows a text's length, not the
+/// text.
 #[non_exhaustive]
 pub enum HostReceived {
     /// The guest's claim was accepted. Persist the session before acting on it (SPEC §13).
@@ -228,8 +228,7 @@ pub enum HostReceived {
     Join,
 }
 
-/// The outcome of accepting a claim.
-#[derive(Debug)]
+/// The outcome of accepting a claim. `Debug` shows the text's length, not the text.
 pub struct ClaimAccepted {
     /// The signed claimed record: post it to the relay so that only this guest may post.
     pub claimed_record: Vec<u8>,
@@ -239,6 +238,27 @@ pub struct ClaimAccepted {
     pub safety_code: SafetyCode,
     /// The claim's text, if the first claim envelope to arrive carried one.
     pub text: Option<String>,
+}
+
+impl fmt::Debug for HostReceived {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HostReceived::Claimed(c) => f.debug_tuple("Claimed").field(c).finish(),
+            HostReceived::Text(t) => f.debug_tuple("Text").field(&Redacted(t)).finish(),
+            HostReceived::Join => f.write_str("Join"),
+        }
+    }
+}
+
+impl fmt::Debug for ClaimAccepted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClaimAccepted")
+            .field("claimed_record", &self.claimed_record)
+            .field("confirmation", &self.confirmation)
+            .field("safety_code", &self.safety_code)
+            .field("text", &self.text.as_deref().map(Redacted))
+            .finish()
+    }
 }
 
 /// A revoked invite: the revocation record, and an end message when the invite was claimed.
@@ -499,7 +519,11 @@ impl HostSession {
         let before = Ratchet { root: v.root.clone(), ours, sending: None, pn: 0, chains };
         let sid = session_id(&self.record_hash, claim_key, guest_mailbox);
         match open(&before, parsed, Direction::GuestToHost, &sid) {
-            Ok(_) => Error::CompetingClaim,
+            Ok((_, content)) => {
+                // Another claimant's text (perhaps the real guest's, who lost the race): wiped.
+                content.wipe();
+                Error::CompetingClaim
+            }
             Err(Error::InvalidContent) => Error::CompetingClaim,
             Err(e) => e,
         }

@@ -55,16 +55,18 @@ fn is_b64url(c: u8) -> bool {
 
 /// Checks the part of a link before `#` (SPEC §4.3).
 fn check_base_url(base: &str, run_error: Error) -> Result<()> {
-    if base.len() > limits::MAX_BASE_URL_LEN || base.bytes().any(|c| !(0x21..=0x7e).contains(&c) || c == b'#')
-    {
-        return Err(Error::InvalidArgument);
-    }
+    // The run first (SPEC §4.3): a secret outside the fragment is reported as such, whatever
+    // else is wrong with the URL.
     let mut run = 0usize;
     for c in base.bytes() {
         run = if is_b64url(c) { run.saturating_add(1) } else { 0 };
         if run >= SECRET_RUN_LEN {
             return Err(run_error);
         }
+    }
+    if base.len() > limits::MAX_BASE_URL_LEN || base.bytes().any(|c| !(0x21..=0x7e).contains(&c) || c == b'#')
+    {
+        return Err(Error::InvalidArgument);
     }
     Ok(())
 }

@@ -215,7 +215,14 @@ impl Ratchet {
         match plan {
             Plan::Stored { chain, index } => {
                 if let Some(c) = self.chains.get_mut(chain) {
-                    c.skipped.remove(index);
+                    // Not `remove`: it moves the key out (and shifts its neighbours), leaving
+                    // copies in the storage's spare slots. `retain` swaps the key to the end and
+                    // drops it where it lies, which wipes it.
+                    let mut i = 0;
+                    c.skipped.retain(|_| {
+                        i += 1;
+                        i != index + 1
+                    });
                 }
             }
             Plan::Advance { key, next, skipped } => {
@@ -232,12 +239,16 @@ impl Ratchet {
                     append(&mut c.skipped, close_skipped);
                 }
                 self.chains.push_back(chain);
-                while self.chains.len() > MAX_RECEIVING_CHAINS {
-                    self.chains.pop_front();
-                }
-                if let Some(s) = self.sending.take() {
+                // Dropped where they lie (a front drain moves nothing), not moved out by
+                // `pop_front`, which would leave their keys in the spare slots.
+                let excess = self.chains.len().saturating_sub(MAX_RECEIVING_CHAINS);
+                self.chains.drain(..excess);
+                // Assigned over, the old chain is dropped in place; `take` would move its key
+                // out and leave the bytes behind the `None`.
+                if let Some(s) = &self.sending {
                     self.pn = s.n;
                 }
+                self.sending = None;
                 self.root = root;
             }
         }

@@ -1002,6 +1002,11 @@ mod scanner {
             format!("{base}%23{fragment}"),
             format!("{base}/{fragment}#"),
             format!("{base}/{fragment}"),
+            // Whatever else is wrong with the URL, the secret outside the fragment is the error.
+            format!("{base}?c={fragment} tail"),
+            format!("{base}/{}?c={fragment}", "a/".repeat(1100)),
+            format!("{base}/{}?c={fragment}#", "a/".repeat(1100)),
+            format!("{base}?c={fragment}\u{7}#{fragment}"),
         ] {
             assert_eq!(InviteLink::parse(&mangled).err(), Some(Error::SecretOutsideFragment), "{mangled}");
         }
@@ -2019,5 +2024,28 @@ mod log_reader {
         for e in Error::ALL {
             assert_hidden(&format!("{e} {e:?}"), &secrets, "Error");
         }
+    }
+
+    #[test]
+    fn received_plaintext_stays_out_of_debug() {
+        let mut w = world(85);
+        // The join is lost; the guest's next (unconfirmed) message is a claim carrying text.
+        let (mut guest, _join) = w.open().claim(&mut w.r, NOW).unwrap();
+        let claim = guest.encrypt(&mut w.r, "claim text 7f3a").unwrap();
+        let received = w.host.decrypt(&mut w.r, NOW, &claim).unwrap();
+        let HostReceived::Claimed(acc) = &received else { panic!("claim refused") };
+        assert_eq!(acc.text.as_deref(), Some("claim text 7f3a"));
+        let shown = format!("{received:?} {received:#?} {acc:?}");
+        assert!(!shown.contains("7f3a") && shown.contains("<15 bytes of text>"), "{shown}");
+        let HostReceived::Claimed(acc) = received else { panic!("claim refused") };
+        assert_eq!(guest.decrypt(&acc.confirmation), Ok(GuestReceived::Confirmed));
+        let g = guest.encrypt(&mut w.r, "guest text 9c1e").unwrap();
+        let got = w.host.decrypt(&mut w.r, NOW, &g).unwrap();
+        assert!(matches!(&got, HostReceived::Text(t) if t == "guest text 9c1e"));
+        assert!(!format!("{got:?}").contains("9c1e"), "{got:?}");
+        let h = w.host.encrypt(&mut w.r, NOW, "host text 5b2d").unwrap();
+        let got = guest.decrypt(&h).unwrap();
+        assert_eq!(got, GuestReceived::Text("host text 5b2d".into()));
+        assert_eq!(format!("{got:?}"), "Text(<14 bytes of text>)");
     }
 }
