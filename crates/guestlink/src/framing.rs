@@ -348,7 +348,9 @@ pub(crate) fn pad_into(out: &mut Vec<u8>, content_type: ContentType, body: &[u8]
 }
 
 /// The index of the last non-zero byte. Padding is mostly zeros: they are skipped eight at a
-/// time (the padding length is not secret: it follows from the envelope length).
+/// time. The time this takes, like the UTF-8 check after it, depends on the exact text length
+/// within its Padmé bucket, which the envelope length does not reveal: a local observer who can
+/// time decryptions learns it, nobody on the network does (SPEC §14).
 fn last_nonzero(bytes: &[u8]) -> Option<usize> {
     let mut end = bytes.len();
     while let Some(word) = end.checked_sub(8).and_then(|start| bytes.get(start..end)) {

@@ -249,6 +249,9 @@ fn check_record_header<'a>(
     mailbox: &MailboxId,
     record_hash: &[u8; 32],
 ) -> Result<Reader<'a>> {
+    if bytes.len() > crate::framing::MAX_ENVELOPE_LEN {
+        return Err(Error::EnvelopeTooLarge); // as for every envelope (SPEC §6.1)
+    }
     if bytes.len() != len {
         return Err(Error::EnvelopeMalformed);
     }

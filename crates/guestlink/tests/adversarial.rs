@@ -801,6 +801,13 @@ mod relay {
         let mut conf_as_claimed = acc.confirmation.clone();
         conf_as_claimed[1] = EnvelopeKind::ClaimedRecord.to_byte();
         assert_eq!(guest.check_claimed_record(&conf_as_claimed).err(), Some(Error::EnvelopeMalformed));
+        // Oversized records are ENVELOPE_TOO_LARGE, as every envelope (SPEC §6.1).
+        let mut huge = acc.claimed_record.clone();
+        huge.resize(MAX_ENVELOPE_LEN + 1, 0);
+        assert_eq!(guest.check_claimed_record(&huge).err(), Some(Error::EnvelopeTooLarge));
+        assert_eq!(guest.apply_revocation(&huge).err(), Some(Error::EnvelopeTooLarge));
+        huge.truncate(MAX_ENVELOPE_LEN);
+        assert_eq!(guest.check_claimed_record(&huge).err(), Some(Error::EnvelopeMalformed));
         assert_eq!(guest.decrypt(&acc.confirmation), Ok(GuestReceived::Confirmed));
     }
 
