@@ -68,7 +68,7 @@ pub(crate) enum Plan {
     /// Use and delete a stored skipped key.
     Stored { chain: usize, index: usize },
     /// Advance the current chain, storing the keys it skipped.
-    Advance { key: Key32, next: u32, skipped: Vec<(u32, Key32)> },
+    Advance { chain: usize, key: Key32, next: u32, skipped: Vec<(u32, Key32)> },
     /// A DH ratchet step: close the current chain, open a new one.
     Step { close_skipped: Vec<(u32, Key32)>, close_end: u32, root: Key32, chain: RecvChain },
 }
@@ -184,7 +184,7 @@ impl Ratchet {
             }
             let (mk, key, skipped) = skip_then_step(key, chain.next, n);
             let next = n.checked_add(1).ok_or(Error::InvalidCounter)?;
-            return Ok((mk, Plan::Advance { key, next, skipped }));
+            return Ok((mk, Plan::Advance { chain: ci, key, next, skipped }));
         }
         // A new ratchet key: close the current chain at `pn`, then step the root.
         let current = self.chains.back().ok_or(Error::InvalidCounter)?;
@@ -225,8 +225,9 @@ impl Ratchet {
                     });
                 }
             }
-            Plan::Advance { key, next, skipped } => {
-                if let Some(c) = self.chains.back_mut() {
+            Plan::Advance { chain, key, next, skipped } => {
+                // The chain the plan matched (the open one, which is the newest: SPEC §7.6).
+                if let Some(c) = self.chains.get_mut(chain) {
                     c.key = Some(key);
                     c.next = next;
                     append(&mut c.skipped, skipped);
