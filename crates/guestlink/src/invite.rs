@@ -55,8 +55,11 @@ fn is_b64url(c: u8) -> bool {
 
 /// Checks the part of a link before `#` (SPEC §4.3).
 fn check_base_url(base: &str, run_error: Error) -> Result<()> {
-    // The run first (SPEC §4.3): a secret outside the fragment is reported as such, whatever
-    // else is wrong with the URL.
+    // In the order of SPEC §4.3: the length (so nothing past the limit is ever read), then a
+    // secret-sized run, reported as such whatever else is wrong, then the characters.
+    if base.len() > limits::MAX_BASE_URL_LEN {
+        return Err(Error::InvalidArgument);
+    }
     let mut run = 0usize;
     for c in base.bytes() {
         run = if is_b64url(c) { run.saturating_add(1) } else { 0 };
@@ -64,8 +67,7 @@ fn check_base_url(base: &str, run_error: Error) -> Result<()> {
             return Err(run_error);
         }
     }
-    if base.len() > limits::MAX_BASE_URL_LEN || base.bytes().any(|c| !(0x21..=0x7e).contains(&c) || c == b'#')
-    {
+    if base.bytes().any(|c| !(0x21..=0x7e).contains(&c) || c == b'#') {
         return Err(Error::InvalidArgument);
     }
     Ok(())

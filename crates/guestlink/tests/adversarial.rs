@@ -1009,14 +1009,17 @@ mod scanner {
             format!("{base}%23{fragment}"),
             format!("{base}/{fragment}#"),
             format!("{base}/{fragment}"),
-            // Whatever else is wrong with the URL, the secret outside the fragment is the error.
+            // Whatever else is wrong with the URL (but its length), the secret outside the
+            // fragment is the error.
             format!("{base}?c={fragment} tail"),
-            format!("{base}/{}?c={fragment}", "a/".repeat(1100)),
-            format!("{base}/{}?c={fragment}#", "a/".repeat(1100)),
             format!("{base}?c={fragment}\u{7}#{fragment}"),
         ] {
             assert_eq!(InviteLink::parse(&mangled).err(), Some(Error::SecretOutsideFragment), "{mangled}");
         }
+        // Over 2048 bytes, the length is the error: nothing past the limit is read (SPEC §4.3).
+        let long = format!("{base}/{}?c={fragment}", "a/".repeat(1100));
+        assert_eq!(InviteLink::parse(&long).err(), Some(Error::LinkMissingFragment));
+        assert_eq!(InviteLink::parse(&format!("{long}#")).err(), Some(Error::InvalidArgument));
         // A second '#' is not a second chance (canonical links; core fix in this audit).
         assert_eq!(InviteLink::parse(&format!("{base}##{fragment}")).err(), Some(Error::LinkMalformed));
     }
