@@ -13,7 +13,7 @@ use crate::support::{
 
 fn guest_received(received: guestlink::GuestReceived) -> JsResult<JsValue> {
     match received {
-        guestlink::GuestReceived::Text(t) => Obj::new().set("kind", "text")?.set("text", t.as_str()),
+        guestlink::GuestReceived::Text(t) => Obj::received_text(t),
         guestlink::GuestReceived::Confirmed => Obj::new().set("kind", "confirmed"),
         guestlink::GuestReceived::Ended => Obj::new().set("kind", "ended"),
         _ => Err(binding_error(UNSUPPORTED)),

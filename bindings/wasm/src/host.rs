@@ -4,6 +4,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use wasm_bindgen::prelude::*;
+use zeroize::Zeroizing;
 
 use crate::record::SafetyCode;
 use crate::support::{
@@ -219,17 +220,19 @@ impl HostSession {
             let received = s.decrypt(&mut rng(), now(now_secs.as_ref())?, &bytes(envelope)?).or_throw()?;
             match received {
                 guestlink::HostReceived::Claimed(acc) => {
+                    // Wrapped first, so that no early return drops the text unwiped.
+                    let text = acc.text.map(Zeroizing::new);
                     let obj = Obj::new()
                         .set("kind", "claimed")?
                         .bytes("claimedRecord", &acc.claimed_record)?
                         .bytes("confirmation", &acc.confirmation)?
                         .set("safetyCode", SafetyCode::new(acc.safety_code))?;
-                    match acc.text {
-                        Some(t) => obj.set("text", t.as_str()),
+                    match text {
+                        Some(t) => obj.text("text", &t),
                         None => Ok(obj),
                     }
                 }
-                guestlink::HostReceived::Text(t) => Obj::new().set("kind", "text")?.set("text", t.as_str()),
+                guestlink::HostReceived::Text(t) => Obj::received_text(t),
                 guestlink::HostReceived::Join => Obj::new().set("kind", "join"),
                 _ => Err(binding_error(UNSUPPORTED)),
             }

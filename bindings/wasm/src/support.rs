@@ -279,6 +279,18 @@ impl Obj {
         self.set(key, Uint8Array::from(value))
     }
 
+    /// Sets a decrypted text. JavaScript gets its own string, decoded straight out of linear
+    /// memory; the Rust copy is wiped when `value` drops, which `String`'s drop would not do.
+    pub(crate) fn text(self, key: &str, value: &Zeroizing<String>) -> JsResult<Self> {
+        self.set(key, value.as_str())
+    }
+
+    /// `{ kind: "text", text }` for a decrypted text, which is wrapped before anything can fail.
+    pub(crate) fn received_text(text: String) -> JsResult<Self> {
+        let text = Zeroizing::new(text);
+        Obj::new().set("kind", "text")?.text("text", &text)
+    }
+
     pub(crate) fn done(self) -> JsValue {
         self.0.into()
     }

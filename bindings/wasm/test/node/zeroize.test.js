@@ -1,11 +1,12 @@
-// The invite secret must not outlive the objects that hold it: after free(), no copy of it is
-// left anywhere in WebAssembly memory (which any script holding the module's exports can read).
-// The secret is the one key a test can know: it is in the host's link.
+// Secrets must not outlive the objects that hold them: after free(), no copy is left anywhere in
+// WebAssembly memory (which any script holding the module's exports can read). The invite secret
+// is the one key a test can know (it is in the host's link); texts are marked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { initSync, HostIdentity, InviteLink, OpenedInvite } from '../../node.js';
-import { NOW, DAY } from '../helpers.js';
+import { NOW, DAY, throwsCode } from '../helpers.js';
 
 // Already initialised by node.js: initSync returns the same instance's exports.
 const wasm = initSync({ module: readFileSync(new URL('../../pkg/guestlink_wasm_bg.wasm', import.meta.url)) });
@@ -41,4 +42,61 @@ test('free() leaves no copy of the invite secret in WebAssembly memory', () => {
   for (const obj of [parsed, fromFragment, opened, restored, guest, host, identity]) obj.free();
   assert.equal(copies(secret), 0);
   assert.equal(copies(Buffer.from(fragment)), 0);
+});
+
+// A text that can only come from this test: a random tag repeated, so that a block whose first
+// bytes the allocator reused for its free-list links still holds whole tags. `nonAscii` puts a
+// character in the middle that UTF-8 encodes in two bytes.
+function marked(name, { nonAscii = false, repeat = 24 } = {}) {
+  const tag = `${name}-${randomBytes(6).toString('hex')}`;
+  const half = `${tag} `.repeat(repeat / 2);
+  return { tag, text: half + (nonAscii ? '\u00e9 ' : '') + half };
+}
+
+test('free() leaves no copy of a decrypted text in WebAssembly memory', () => {
+  const identity = HostIdentity.generate();
+  const { session: host, link, record } = identity.createInvite('https://chat.example/g', NOW + DAY, NOW);
+  const texts = [];
+  const send = (name, options) => {
+    const m = marked(name, options);
+    texts.push(m);
+    return m.text;
+  };
+
+  // Pre-claim host messages, read by the opened invite.
+  const parsed = InviteLink.parse(link);
+  const opened = parsed.open(record, NOW);
+  for (const nonAscii of [false, true]) {
+    const text = send('PRECLAIM', { nonAscii });
+    assert.deepEqual(opened.decrypt(host.encrypt(text, NOW)), { kind: 'text', text });
+  }
+
+  // A claim that carries a text.
+  const { session: guest } = opened.claim(NOW);
+  const claimText = send('CLAIM', { nonAscii: true });
+  const accepted = host.decrypt(guest.encrypt(claimText), NOW);
+  assert.equal(accepted.kind, 'claimed');
+  assert.equal(accepted.text, claimText);
+  assert.deepEqual(guest.decrypt(accepted.confirmation), { kind: 'confirmed' });
+
+  // Both directions, short and long, ASCII and not.
+  for (const [nonAscii, repeat] of [[false, 24], [true, 24], [false, 400], [true, 400]]) {
+    const toGuest = send('TOGUEST', { nonAscii, repeat });
+    assert.deepEqual(guest.decrypt(host.encrypt(toGuest, NOW)), { kind: 'text', text: toGuest });
+    const toHost = send('TOHOST', { nonAscii, repeat });
+    assert.deepEqual(host.decrypt(guest.encrypt(toHost), NOW), { kind: 'text', text: toHost });
+  }
+
+  // A tampered envelope fails to decrypt; the real one then decrypts, and a replay is refused.
+  const late = send('LATE', { nonAscii: true });
+  const envelope = guest.encrypt(late);
+  const tampered = envelope.slice();
+  tampered[tampered.length - 1] ^= 1;
+  throwsCode(() => host.decrypt(tampered, NOW), 'DECRYPT_FAILED');
+  assert.deepEqual(host.decrypt(envelope, NOW), { kind: 'text', text: late });
+  throwsCode(() => host.decrypt(envelope, NOW), 'DUPLICATE');
+
+  for (const obj of [accepted.safetyCode, parsed, opened, guest, host, identity]) obj.free();
+  const left = texts.map(({ tag }) => [tag, copies(Buffer.from(tag))]).filter(([, n]) => n > 0);
+  assert.deepEqual(left, [], 'tags still in memory, with their counts');
 });
