@@ -8,7 +8,7 @@ use core::mem::MaybeUninit;
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use guestlink::{Error, SnapshotKey};
-use js_sys::{JsString, Object, Reflect, Uint8Array};
+use js_sys::{JsString, Object, Reflect, RegExp, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use zeroize::{Zeroize, Zeroizing};
@@ -222,12 +222,44 @@ pub(crate) fn snapshot_key(value: &JsValue) -> JsResult<SnapshotKey> {
 /// A string argument, refused if it is not a string or holds lone surrogates (which would
 /// otherwise be replaced silently by U+FFFD on the way into WebAssembly).
 pub(crate) fn text(value: &JsValue) -> JsResult<Zeroizing<String>> {
-    let s = Zeroizing::new(value.as_string().ok_or_else(|| wrong_type("expected a string"))?);
-    // Only a string that came out with U+FFFD can have had a lone surrogate: check just those.
-    if s.contains('\u{fffd}') && !value.unchecked_ref::<JsString>().is_valid_utf16() {
+    let s = value.dyn_ref::<JsString>().ok_or_else(|| wrong_type("expected a string"))?;
+    // In a Unicode-mode pattern a surrogate pair is one code point: only lone surrogates match.
+    if s.search(&RegExp::new(r"[\uD800-\uDFFF]", "u")) >= 0 {
         return Err(wrong_type("the string holds a lone surrogate (not valid UTF-16)"));
     }
-    Ok(s)
+    utf8(s)
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The platform's `TextEncoder` (browsers, Node).
+    type TextEncoder;
+
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextEncoder;
+
+    /// Encodes `source` as UTF-8 straight into `destination`; returns `{ read, written }`.
+    #[wasm_bindgen(method, js_name = encodeInto)]
+    fn encode_into(this: &TextEncoder, source: &JsString, destination: &mut [u8]) -> Object;
+}
+
+/// A JavaScript string as UTF-8 in a buffer that is wiped when it drops. Not `as_string()`:
+/// wasm-bindgen's glue allocates one byte per UTF-16 unit, grows the buffer at the first
+/// non-ASCII character, and the allocator frees the first buffer, text and all, unwiped. Here the
+/// buffer is allocated once, at three bytes per unit, which any string fits.
+fn utf8(s: &JsString) -> JsResult<Zeroizing<String>> {
+    let units = usize::try_from(s.length()).map_err(|_| core_error(Error::InvalidArgument))?;
+    let mut buf = Zeroizing::new(alloc::vec![0u8; units.saturating_mul(3)]);
+    let result = TextEncoder::new().encode_into(s, &mut buf);
+    let written = Reflect::get(&result, &JsValue::from_str("written"))?
+        .as_f64()
+        .ok_or_else(|| wrong_type("TextEncoder.encodeInto returned no length"))?;
+    buf.truncate(written as usize);
+    let text = String::from_utf8(core::mem::take(&mut *buf)).map_err(|e| {
+        drop(Zeroizing::new(e.into_bytes()));
+        wrong_type("the string did not encode as UTF-8")
+    })?;
+    Ok(Zeroizing::new(text))
 }
 
 /// A non-negative integer number below 2^53 (seconds, counters).

@@ -53,6 +53,11 @@ function marked(name, { nonAscii = false, repeat = 24 } = {}) {
   return { tag, text: half + (nonAscii ? '\u00e9 ' : '') + half };
 }
 
+/** The tags found in WebAssembly memory, each with its number of copies. */
+function leftOver(tags) {
+  return tags.map((tag) => [tag, copies(Buffer.from(tag))]).filter(([, n]) => n > 0);
+}
+
 test('free() leaves no copy of a decrypted text in WebAssembly memory', () => {
   const identity = HostIdentity.generate();
   const { session: host, link, record } = identity.createInvite('https://chat.example/g', NOW + DAY, NOW);
@@ -97,6 +102,32 @@ test('free() leaves no copy of a decrypted text in WebAssembly memory', () => {
   throwsCode(() => host.decrypt(envelope, NOW), 'DUPLICATE');
 
   for (const obj of [accepted.safetyCode, parsed, opened, guest, host, identity]) obj.free();
-  const left = texts.map(({ tag }) => [tag, copies(Buffer.from(tag))]).filter(([, n]) => n > 0);
-  assert.deepEqual(left, [], 'tags still in memory, with their counts');
+  assert.deepEqual(leftOver(texts.map((m) => m.tag)), [], 'tags still in memory, with their counts');
+});
+
+test('free() leaves no copy of a text that encrypt() refused', () => {
+  const identity = HostIdentity.generate();
+  const { session: host, link, record } = identity.createInvite('https://chat.example/g', NOW + DAY, NOW);
+  const parsed = InviteLink.parse(link);
+  const opened = parsed.open(record, NOW);
+  const { session: guest, envelope } = opened.claim(NOW);
+  const accepted = host.decrypt(envelope, NOW);
+  guest.decrypt(accepted.confirmation);
+
+  // Texts are copied into WebAssembly memory before the core refuses them; those copies must be
+  // wiped like any other. Many lengths, most not ASCII (wasm-bindgen's own string passing grows
+  // its buffer at the first such character and frees the first one unwiped).
+  const big = marked('TOOBIG', { nonAscii: true, repeat: 8000 });
+  throwsCode(() => host.encrypt(big.text, NOW), 'PLAINTEXT_TOO_LARGE');
+  const tags = [big.tag];
+  const { endMessage } = host.revoke(NOW);
+  assert.deepEqual(guest.decrypt(endMessage), { kind: 'ended' });
+  for (let k = 0; k < 32; k += 1) {
+    const m = marked('REFUSED', { nonAscii: k % 4 !== 0, repeat: 2 + 6 * k });
+    tags.push(m.tag);
+    throwsCode(() => (k % 2 ? host.encrypt(m.text, NOW) : guest.encrypt(m.text)), k % 2 ? 'INVITE_REVOKED' : 'SESSION_ENDED');
+  }
+
+  for (const obj of [accepted.safetyCode, parsed, opened, guest, host, identity]) obj.free();
+  assert.deepEqual(leftOver(tags), [], 'tags still in memory, with their counts');
 });
