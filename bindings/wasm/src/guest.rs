@@ -7,8 +7,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::record::SafetyCode;
 use crate::support::{
-    JsResult, Obj, OrThrow, Slot, UNSUPPORTED, binding_error, bytes, integer, now, number, rng, snapshot_key,
-    text,
+    JsResult, Obj, OrThrow, Slot, UNSUPPORTED, binding_error, challenge_bytes, envelope_bytes, integer,
+    link_text, now, number, rng, snapshot_bytes, snapshot_key, text,
 };
 
 fn guest_received(received: guestlink::GuestReceived) -> JsResult<JsValue> {
@@ -33,7 +33,7 @@ impl InviteLink {
     /// Parses a whole link `<base url>#<fragment>`.
     pub fn parse(#[wasm_bindgen(unchecked_param_type = "string")] link: &JsValue) -> JsResult<InviteLink> {
         let _entered = crate::support::enter()?;
-        let inner = guestlink::InviteLink::parse(&text(link)?).or_throw()?;
+        let inner = guestlink::InviteLink::parse(&link_text(link)?).or_throw()?;
         Ok(InviteLink { slot: Slot::new(inner) })
     }
 
@@ -44,7 +44,8 @@ impl InviteLink {
         #[wasm_bindgen(unchecked_param_type = "string")] fragment: &JsValue,
     ) -> JsResult<InviteLink> {
         let _entered = crate::support::enter()?;
-        let inner = guestlink::InviteLink::from_fragment(&text(fragment)?).or_throw()?;
+        let inner =
+            guestlink::InviteLink::from_fragment(&text(fragment, guestlink::FRAGMENT_LEN + 1)?).or_throw()?;
         Ok(InviteLink { slot: Slot::new(inner) })
     }
 
@@ -78,7 +79,7 @@ impl InviteLink {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] challenge: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        self.slot.with(|l| Ok(l.relay_auth(&bytes(challenge)?).or_throw()?.to_vec()))
+        self.slot.with(|l| Ok(l.relay_auth(&challenge_bytes(challenge)?).or_throw()?.to_vec()))
     }
 
     /// Checks the host's invite record against this link and opens the invite. Claims nothing;
@@ -89,7 +90,7 @@ impl InviteLink {
         #[wasm_bindgen(js_name = now, unchecked_optional_param_type = "number")] now_secs: Option<JsValue>,
     ) -> JsResult<OpenedInvite> {
         self.slot.with(|l| {
-            let opened = l.open(&bytes(record)?, now(now_secs.as_ref())?).or_throw()?;
+            let opened = l.open(&envelope_bytes(record)?, now(now_secs.as_ref())?).or_throw()?;
             Ok(OpenedInvite { slot: Slot::new(opened) })
         })
     }
@@ -118,7 +119,7 @@ impl OpenedInvite {
     ) -> JsResult<OpenedInvite> {
         let _entered = crate::support::enter()?;
         let inner = guestlink::OpenedInvite::from_snapshot(
-            &bytes(snapshot)?,
+            &snapshot_bytes(snapshot)?,
             &snapshot_key(key)?,
             integer(min_counter)?,
         )
@@ -156,7 +157,7 @@ impl OpenedInvite {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] challenge: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        self.slot.with(|o| Ok(o.relay_auth(&bytes(challenge)?).or_throw()?.to_vec()))
+        self.slot.with(|o| Ok(o.relay_auth(&challenge_bytes(challenge)?).or_throw()?.to_vec()))
     }
 
     /// Decrypts a signed pre-claim host envelope. Nothing changes on error.
@@ -165,7 +166,7 @@ impl OpenedInvite {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue,
     ) -> JsResult<JsValue> {
-        self.slot.with(|o| guest_received(o.decrypt(&bytes(envelope)?).or_throw()?))
+        self.slot.with(|o| guest_received(o.decrypt(&envelope_bytes(envelope)?).or_throw()?))
     }
 
     /// Checks a claimed record fetched from the relay: a valid one means someone else claimed this
@@ -175,7 +176,7 @@ impl OpenedInvite {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] record: &JsValue,
     ) -> JsResult<()> {
-        self.slot.with(|o| o.check_claimed_record(&bytes(record)?).or_throw())
+        self.slot.with(|o| o.check_claimed_record(&envelope_bytes(record)?).or_throw())
     }
 
     /// Applies a revocation record fetched from the relay; returns the revocation time.
@@ -184,7 +185,7 @@ impl OpenedInvite {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] record: &JsValue,
     ) -> JsResult<f64> {
-        self.slot.with(|o| Ok(number(o.apply_revocation(&bytes(record)?).or_throw()?)))
+        self.slot.with(|o| Ok(number(o.apply_revocation(&envelope_bytes(record)?).or_throw()?)))
     }
 
     /// Claims the invite: returns the guest `session` and the claim `envelope` to send. Consumes
@@ -246,7 +247,7 @@ impl GuestSession {
     ) -> JsResult<GuestSession> {
         let _entered = crate::support::enter()?;
         let inner = guestlink::GuestSession::from_snapshot(
-            &bytes(snapshot)?,
+            &snapshot_bytes(snapshot)?,
             &snapshot_key(key)?,
             integer(min_counter)?,
         )
@@ -302,7 +303,7 @@ impl GuestSession {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] challenge: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        self.slot.with(|g| Ok(g.relay_auth(&bytes(challenge)?).or_throw()?.to_vec()))
+        self.slot.with(|g| Ok(g.relay_auth(&challenge_bytes(challenge)?).or_throw()?.to_vec()))
     }
 
     /// Stored skipped message keys.
@@ -323,7 +324,7 @@ impl GuestSession {
         #[wasm_bindgen(js_name = text, unchecked_param_type = "string")] text_arg: &JsValue,
     ) -> JsResult<Vec<u8>> {
         self.slot.with(|g| {
-            let t = text(text_arg)?;
+            let t = text(text_arg, guestlink::limits::MAX_BODY_LEN)?;
             g.encrypt(&mut rng(), &t).or_throw()
         })
     }
@@ -334,7 +335,7 @@ impl GuestSession {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue,
     ) -> JsResult<JsValue> {
-        self.slot.with(|g| guest_received(g.decrypt(&bytes(envelope)?).or_throw()?))
+        self.slot.with(|g| guest_received(g.decrypt(&envelope_bytes(envelope)?).or_throw()?))
     }
 
     /// Checks a claimed record from the relay: returns if it names our claim, throws
@@ -344,7 +345,7 @@ impl GuestSession {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] record: &JsValue,
     ) -> JsResult<()> {
-        self.slot.with(|g| g.check_claimed_record(&bytes(record)?).or_throw())
+        self.slot.with(|g| g.check_claimed_record(&envelope_bytes(record)?).or_throw())
     }
 
     /// Applies a revocation record fetched from the relay; returns the revocation time.
@@ -353,7 +354,7 @@ impl GuestSession {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] record: &JsValue,
     ) -> JsResult<f64> {
-        self.slot.with(|g| Ok(number(g.apply_revocation(&bytes(record)?).or_throw()?)))
+        self.slot.with(|g| Ok(number(g.apply_revocation(&envelope_bytes(record)?).or_throw()?)))
     }
 
     /// Saves the session encrypted under the caller's 32-byte key.

@@ -8,8 +8,8 @@ use zeroize::Zeroizing;
 
 use crate::record::SafetyCode;
 use crate::support::{
-    JsResult, Obj, OrThrow, Slot, UNSUPPORTED, binding_error, bytes, integer, now, number, rng, snapshot_key,
-    text,
+    JsResult, Obj, OrThrow, Slot, UNSUPPORTED, binding_error, challenge_bytes, envelope_bytes, integer, now,
+    number, rng, snapshot_bytes, snapshot_key, text,
 };
 
 /// A host's long-term identity: an Ed25519 key pair that signs invite records. The private key
@@ -37,7 +37,7 @@ impl HostIdentity {
     ) -> JsResult<HostIdentity> {
         let _entered = crate::support::enter()?;
         let inner = guestlink::HostIdentity::from_snapshot(
-            &bytes(snapshot)?,
+            &snapshot_bytes(snapshot)?,
             &snapshot_key(key)?,
             integer(min_counter)?,
         )
@@ -69,7 +69,7 @@ impl HostIdentity {
         #[wasm_bindgen(js_name = now, unchecked_optional_param_type = "number")] now_secs: Option<JsValue>,
     ) -> JsResult<JsValue> {
         self.slot.with(|id| {
-            let base_url = text(base_url)?;
+            let base_url = text(base_url, guestlink::limits::MAX_BASE_URL_LEN)?;
             let created = id
                 .create_invite(&mut rng(), now(now_secs.as_ref())?, integer(expires_at)?, &base_url)
                 .or_throw()?;
@@ -121,7 +121,7 @@ impl HostSession {
     ) -> JsResult<HostSession> {
         let _entered = crate::support::enter()?;
         let inner = guestlink::HostSession::from_snapshot(
-            &bytes(snapshot)?,
+            &snapshot_bytes(snapshot)?,
             &snapshot_key(key)?,
             integer(min_counter)?,
         )
@@ -179,7 +179,7 @@ impl HostSession {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] challenge: &JsValue,
     ) -> JsResult<Vec<u8>> {
-        self.slot.with(|s| Ok(s.relay_auth(&bytes(challenge)?).or_throw()?.to_vec()))
+        self.slot.with(|s| Ok(s.relay_auth(&challenge_bytes(challenge)?).or_throw()?.to_vec()))
     }
 
     /// Stored skipped message keys.
@@ -202,7 +202,7 @@ impl HostSession {
         #[wasm_bindgen(js_name = now, unchecked_optional_param_type = "number")] now_secs: Option<JsValue>,
     ) -> JsResult<Vec<u8>> {
         self.slot.with(|s| {
-            let t = text(text_arg)?;
+            let t = text(text_arg, guestlink::limits::MAX_BODY_LEN)?;
             s.encrypt(&mut rng(), now(now_secs.as_ref())?, &t).or_throw()
         })
     }
@@ -217,7 +217,8 @@ impl HostSession {
         #[wasm_bindgen(js_name = now, unchecked_optional_param_type = "number")] now_secs: Option<JsValue>,
     ) -> JsResult<JsValue> {
         self.slot.with(|s| {
-            let received = s.decrypt(&mut rng(), now(now_secs.as_ref())?, &bytes(envelope)?).or_throw()?;
+            let received =
+                s.decrypt(&mut rng(), now(now_secs.as_ref())?, &envelope_bytes(envelope)?).or_throw()?;
             match received {
                 guestlink::HostReceived::Claimed(acc) => {
                     // Wrapped first, so that no early return drops the text unwiped.

@@ -7,8 +7,8 @@ use alloc::vec::Vec;
 use wasm_bindgen::prelude::*;
 
 use crate::support::{
-    BINDING_ERRORS, JsResult, Obj, OrThrow, Slot, UNSUPPORTED, array, binding_error, bytes, enter, number,
-    text,
+    BINDING_ERRORS, JsResult, Obj, OrThrow, Slot, UNSUPPORTED, array, binding_error, challenge_bytes, enter,
+    envelope_bytes, number, snapshot_bytes, typed_code,
 };
 
 /// A safety code: equal on both sides unless someone substituted a key. Compare the long form
@@ -50,7 +50,7 @@ impl SafetyCode {
         &self,
         #[wasm_bindgen(unchecked_param_type = "string")] typed: &JsValue,
     ) -> JsResult<bool> {
-        self.slot.with(|c| Ok(c.matches_long_form(&text(typed)?)))
+        self.slot.with(|c| Ok(c.matches_long_form(&typed_code(typed)?)))
     }
 
     /// Releases the object. Any later call throws `OBJECT_FREED`.
@@ -72,7 +72,7 @@ impl InviteRecord {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] record: &JsValue,
     ) -> JsResult<InviteRecord> {
         let _entered = enter()?;
-        let inner = guestlink::InviteRecord::parse(&bytes(record)?).or_throw()?;
+        let inner = guestlink::InviteRecord::parse(&envelope_bytes(record)?).or_throw()?;
         Ok(InviteRecord { slot: Slot::new(inner) })
     }
 
@@ -125,7 +125,7 @@ impl InviteRecord {
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] record: &JsValue,
     ) -> JsResult<JsValue> {
         self.slot.with(|r| {
-            let c = r.verify_claimed(&bytes(record)?).or_throw()?;
+            let c = r.verify_claimed(&envelope_bytes(record)?).or_throw()?;
             Obj::new()
                 .bytes("claimKey", &c.claim_key)?
                 .bytes("guestMailboxKey", c.guest_mailbox_key.as_bytes())?
@@ -140,7 +140,7 @@ impl InviteRecord {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] record: &JsValue,
     ) -> JsResult<f64> {
-        self.slot.with(|r| Ok(number(r.verify_revocation(&bytes(record)?).or_throw()?)))
+        self.slot.with(|r| Ok(number(r.verify_revocation(&envelope_bytes(record)?).or_throw()?)))
     }
 
     /// Verifies the host's signature on a pre-claim envelope without decrypting it.
@@ -149,7 +149,7 @@ impl InviteRecord {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue,
     ) -> JsResult<()> {
-        self.slot.with(|r| r.verify_pre_claim(&bytes(envelope)?).or_throw())
+        self.slot.with(|r| r.verify_pre_claim(&envelope_bytes(envelope)?).or_throw())
     }
 
     /// Releases the object. Any later call throws `OBJECT_FREED`.
@@ -162,7 +162,7 @@ impl InviteRecord {
 #[wasm_bindgen(unchecked_return_type = "EnvelopeInfo")]
 pub fn peek(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] envelope: &JsValue) -> JsResult<JsValue> {
     let _entered = enter()?;
-    let info = guestlink::peek(&bytes(envelope)?).or_throw()?;
+    let info = guestlink::peek(&envelope_bytes(envelope)?).or_throw()?;
     let kind = match info.kind {
         guestlink::EnvelopeKind::InviteRecord => "inviteRecord",
         guestlink::EnvelopeKind::ClaimedRecord => "claimedRecord",
@@ -191,7 +191,8 @@ pub fn verify_relay_auth(
     let _entered = enter()?;
     let key = guestlink::MailboxPublicKey::from_bytes(&*array::<32>(key)?).or_throw()?;
     let mailbox = guestlink::MailboxId::from_bytes(*array::<16>(mailbox_id)?);
-    guestlink::verify_relay_auth(&key, &mailbox, &bytes(challenge)?, &*array::<64>(signature)?).or_throw()
+    guestlink::verify_relay_auth(&key, &mailbox, &challenge_bytes(challenge)?, &*array::<64>(signature)?)
+        .or_throw()
 }
 
 /// Reads a snapshot's clear header: `kind`, the 16-byte `objectId` and the `counter`.
@@ -200,7 +201,7 @@ pub fn snapshot_info(
     #[wasm_bindgen(unchecked_param_type = "Uint8Array")] snapshot: &JsValue,
 ) -> JsResult<JsValue> {
     let _entered = enter()?;
-    let info = guestlink::snapshot_info(&bytes(snapshot)?).or_throw()?;
+    let info = guestlink::snapshot_info(&snapshot_bytes(snapshot)?).or_throw()?;
     let kind = match info.kind {
         guestlink::SnapshotKind::HostIdentity => "hostIdentity",
         guestlink::SnapshotKind::HostSession => "hostSession",

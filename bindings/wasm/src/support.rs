@@ -198,9 +198,34 @@ impl<T> Slot<T> {
     }
 }
 
-/// Bytes from a `Uint8Array` argument (a Node `Buffer` is one).
-pub(crate) fn bytes(value: &JsValue) -> JsResult<Vec<u8>> {
-    value.dyn_ref::<Uint8Array>().map(Uint8Array::to_vec).ok_or_else(|| wrong_type("expected a Uint8Array"))
+// Arguments are copied into linear memory, which never shrinks: a 64 MiB envelope would keep
+// 64 MiB for the life of the page, and a large enough one would fail to allocate, trap and poison
+// the module. So no argument is copied past one byte (one UTF-16 unit) over the core's limit for
+// it. Every core entry point refuses an input over its limit on its length alone, before it reads
+// past the limit, so the first `max + 1` bytes get the answer, and the error code, that the whole
+// input would have got; state checks that come first in the core still come first.
+
+/// Bytes from a `Uint8Array` argument (a Node `Buffer` is one): all of them, or the first
+/// `max + 1` when there are more.
+fn bytes(value: &JsValue, max: usize) -> JsResult<Vec<u8>> {
+    let array = value.dyn_ref::<Uint8Array>().ok_or_else(|| wrong_type("expected a Uint8Array"))?;
+    let end = u32::try_from(max.saturating_add(1)).unwrap_or(u32::MAX);
+    Ok(if array.length() > end { array.subarray(0, end).to_vec() } else { array.to_vec() })
+}
+
+/// An envelope or record argument (`guestlink::MAX_ENVELOPE_LEN`).
+pub(crate) fn envelope_bytes(value: &JsValue) -> JsResult<Vec<u8>> {
+    bytes(value, guestlink::MAX_ENVELOPE_LEN)
+}
+
+/// A snapshot argument (`guestlink::snapshot::MAX_SNAPSHOT_LEN`).
+pub(crate) fn snapshot_bytes(value: &JsValue) -> JsResult<Vec<u8>> {
+    bytes(value, guestlink::snapshot::MAX_SNAPSHOT_LEN)
+}
+
+/// A relay challenge argument (`guestlink::limits::MAX_CHALLENGE_LEN`).
+pub(crate) fn challenge_bytes(value: &JsValue) -> JsResult<Vec<u8>> {
+    bytes(value, guestlink::limits::MAX_CHALLENGE_LEN)
 }
 
 /// A fixed-size byte argument; any other length is `INVALID_ARGUMENT`.
@@ -220,14 +245,56 @@ pub(crate) fn snapshot_key(value: &JsValue) -> JsResult<SnapshotKey> {
 }
 
 /// A string argument, refused if it is not a string or holds lone surrogates (which would
-/// otherwise be replaced silently by U+FFFD on the way into WebAssembly).
-pub(crate) fn text(value: &JsValue) -> JsResult<Zeroizing<String>> {
+/// otherwise be replaced silently by U+FFFD on the way into WebAssembly). Checked in JavaScript,
+/// over the whole string, before any of it is copied.
+fn string(value: &JsValue) -> JsResult<&JsString> {
     let s = value.dyn_ref::<JsString>().ok_or_else(|| wrong_type("expected a string"))?;
     // In a Unicode-mode pattern a surrogate pair is one code point: only lone surrogates match.
     if s.search(&RegExp::new(r"[\uD800-\uDFFF]", "u")) >= 0 {
         return Err(wrong_type("the string holds a lone surrogate (not valid UTF-16)"));
     }
-    utf8(s)
+    Ok(s)
+}
+
+/// `s`, or its first `max + 1` UTF-16 units when it has more. UTF-8 takes at least one byte per
+/// unit, so a string cut here is still over a limit of `max` bytes (a surrogate pair cut in two
+/// leaves U+FFFD, three bytes).
+fn cut(s: &JsString, max: usize) -> JsString {
+    let end = u32::try_from(max.saturating_add(1)).unwrap_or(u32::MAX);
+    if s.length() > end { s.slice(0, end) } else { s.clone() }
+}
+
+/// A string argument of at most `max` UTF-8 bytes as far as the core is concerned (see `cut`).
+pub(crate) fn text(value: &JsValue, max: usize) -> JsResult<Zeroizing<String>> {
+    utf8(&cut(string(value)?, max))
+}
+
+/// A whole link argument. The core splits a link at its first `#` and refuses, on its length
+/// alone, a base URL over `MAX_BASE_URL_LEN` (or, without any `#`, the whole link) or a fragment of
+/// any length but `FRAGMENT_LEN`, so each part is cut on its own: cutting the whole link could
+/// drop the `#` of a link whose base URL is too long and turn `INVALID_ARGUMENT` into
+/// `LINK_MISSING_FRAGMENT`.
+pub(crate) fn link_text(value: &JsValue) -> JsResult<Zeroizing<String>> {
+    let s = string(value)?;
+    let base_max = guestlink::limits::MAX_BASE_URL_LEN;
+    let link = match u32::try_from(s.index_of("#", 0)) {
+        Ok(at) => cut(&s.slice(0, at), base_max)
+            .concat(&JsValue::from_str("#"))
+            .concat(&cut(&s.slice(at.saturating_add(1), s.length()), guestlink::FRAGMENT_LEN).into()),
+        Err(_) => cut(s, base_max),
+    };
+    utf8(&link)
+}
+
+/// More characters than any safety code's long form has digits: a longer typed code never matches.
+const TYPED_CODE_MAX: usize = 64;
+
+/// A typed safety code. The comparison ignores ASCII whitespace, so any amount of it may surround
+/// a matching code: it is removed in JavaScript, and what is left is cut at `TYPED_CODE_MAX`.
+pub(crate) fn typed_code(value: &JsValue) -> JsResult<Zeroizing<String>> {
+    // The five characters Rust's `u8::is_ascii_whitespace` accepts.
+    let digits = string(value)?.replace_by_pattern(&RegExp::new("[\t\n\x0C\r ]", "g"), "");
+    utf8(&cut(&digits, TYPED_CODE_MAX))
 }
 
 #[wasm_bindgen]
