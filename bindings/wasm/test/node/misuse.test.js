@@ -3,8 +3,9 @@
 // nothing: the conversation goes on afterwards.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as pkg from '../../node.js';
 import {
-  HostIdentity, HostSession, InviteLink, InviteRecord, GuestSession, SafetyCode, peek,
+  HostIdentity, HostSession, InviteLink, InviteRecord, GuestSession, OpenedInvite, SafetyCode, peek,
   verifyRelayAuth, snapshotInfo, fingerprint, errorCodes, GuestlinkError,
 } from '../../node.js';
 import { NOW, DAY, throwsCode } from '../helpers.js';
@@ -177,7 +178,11 @@ test('decrypted text is exact: never lossy', () => {
 
 test('no export hands out private keys: the classes have no such accessor', () => {
   const forbidden = /secret|private|seed|signingKey|toLink|fragment$/i;
-  for (const cls of [HostIdentity, HostSession, InviteLink, GuestSession, SafetyCode, InviteRecord]) {
+  const classes = [HostIdentity, HostSession, InviteLink, OpenedInvite, GuestSession, SafetyCode, InviteRecord];
+  // The list is every class the package exports (each has a `free` method).
+  const exported = Object.values(pkg).filter((v) => typeof v === 'function' && typeof v.prototype?.free === 'function');
+  assert.deepEqual(new Set(exported.map((c) => c.name)), new Set(classes.map((c) => c.name)));
+  for (const cls of classes) {
     for (const name of Object.getOwnPropertyNames(cls.prototype)) {
       assert.ok(!forbidden.test(name), `${cls.name}.${name}`);
     }
