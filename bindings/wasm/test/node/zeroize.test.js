@@ -132,9 +132,9 @@ test('free() leaves no copy of a text that encrypt() refused', () => {
   assert.deepEqual(leftOver(tags), [], 'tags still in memory, with their counts');
 });
 
-// HostSession::check_competing in the core decrypts a competing claim (to tell it from junk) and
-// drops its text unwiped; nothing reaches this layer to wipe. Passes once the core wipes it.
-test('free() leaves no copy of a competing claim\'s text', { todo: 'core: check_competing drops the text unwiped' }, () => {
+// HostSession::check_competing in the core decrypts a competing claim (to tell it from junk); the
+// core wipes that text, which never reaches this layer.
+test('free() leaves no copy of a competing claim\'s text', () => {
   const identity = HostIdentity.generate();
   const { session: host, link, record } = identity.createInvite('https://chat.example/g', NOW + DAY, NOW);
   const objects = [identity, host];
