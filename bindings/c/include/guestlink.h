@@ -861,8 +861,8 @@ guestlink_result guestlink_guest_session_snapshot_counter(const guestlink_guest_
 // `out` is NULL or writable for one pointer.
 guestlink_result guestlink_host_identity_new(guestlink_host_identity **out);
 
-// Frees a host identity (its secret key is zeroized). NULL is a no-op; so is nothing else:
-// the pointer must not be used again.
+// Frees a host identity (its secret key is zeroized). NULL is a no-op. Any other pointer is
+// freed: it must not be used or freed again.
 //
 // # Safety
 // `identity` is NULL or a live handle from this library, not used afterwards by anyone.

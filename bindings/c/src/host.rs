@@ -61,8 +61,8 @@ pub unsafe extern "C" fn guestlink_host_identity_new(
     })
 }
 
-/// Frees a host identity (its secret key is zeroized). NULL is a no-op; so is nothing else:
-/// the pointer must not be used again.
+/// Frees a host identity (its secret key is zeroized). NULL is a no-op. Any other pointer is
+/// freed: it must not be used or freed again.
 ///
 /// # Safety
 /// `identity` is NULL or a live handle from this library, not used afterwards by anyone.
