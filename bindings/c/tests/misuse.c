@@ -241,8 +241,13 @@ void test_misuse(void) {
   CHECK_RC(guestlink_host_session_encrypt(host, NOW, hi, 2, env, 10, &env_len), GUESTLINK_RESULT_BUFFER_TOO_SMALL);
   CHECK(env_len == guestlink_max_envelope_len(2));
   CHECK_DIGEST(HOST_DIGEST, host, digest);
+  /* A core error: *out_len and the buffer stay untouched (only BUFFER_TOO_SMALL writes *out_len). */
+  env_len = SENTINEL;
+  memset(env, 0xAA, 64);
   CHECK_RC(guestlink_host_session_encrypt(host, NOW + 1000, hi, 2, env, sizeof env, &env_len),
            GUESTLINK_RESULT_INVITE_EXPIRED);
+  CHECK(env_len == SENTINEL && env[0] == 0xAA && env[63] == 0xAA);
+  CHECK_DIGEST(HOST_DIGEST, host, digest);
   CHECK_OK(guestlink_host_session_encrypt(host, NOW, hi, 0, env, sizeof env, &env_len)); /* empty text */
   /* A text of exactly the maximum length works. */
   char *big = malloc(GUESTLINK_MAX_BODY_LEN);
