@@ -1258,8 +1258,8 @@ guestlink_result guestlink_safety_code_qr_payload(const guestlink_safety_code *c
                                                   size_t out_cap,
                                                   size_t *out_len);
 
-// Compares with a long form a person typed or scanned (UTF-8, at most 256 bytes, spaces
-// ignored), in constant time in the digits; writes the answer to `*out`.
+// Compares with a long form a person typed or scanned (UTF-8 of any length; ASCII whitespace is
+// ignored, as by the core), in constant time in the digits; writes the answer to `*out`.
 //
 // Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 //

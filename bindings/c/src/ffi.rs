@@ -259,8 +259,8 @@ impl OutBuf {
     }
 }
 
-/// Reads an input buffer of at most `max` bytes; a longer one fails with `too_long` before any
-/// byte is read. NULL fails with `NullArgument`, even with length 0.
+/// Reads an input buffer of at most `max` bytes (`max <= isize::MAX`); a longer one fails with
+/// `too_long` before any byte is read. NULL fails with `NullArgument`, even with length 0.
 ///
 /// # Safety
 /// `ptr` is NULL or, when `len <= max`, readable for `len` bytes that nobody writes during `'a`.
@@ -277,7 +277,7 @@ pub(crate) unsafe fn bytes_in<'a>(
         return Err(too_long);
     }
     // SAFETY: non-NULL, readable for `len` bytes per the caller's contract, and `len <= max`
-    // (a protocol limit far below `isize::MAX`); `u8` needs no alignment.
+    // (a protocol limit, or at most `isize::MAX`); `u8` needs no alignment.
     Ok(unsafe { core::slice::from_raw_parts(ptr, len) })
 }
 

@@ -495,8 +495,8 @@ pub unsafe extern "C" fn guestlink_safety_code_qr_payload(
     })
 }
 
-/// Compares with a long form a person typed or scanned (UTF-8, at most 256 bytes, spaces
-/// ignored), in constant time in the digits; writes the answer to `*out`.
+/// Compares with a long form a person typed or scanned (UTF-8 of any length; ASCII whitespace is
+/// ignored, as by the core), in constant time in the digits; writes the answer to `*out`.
 ///
 /// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
 ///
@@ -515,7 +515,7 @@ pub unsafe extern "C" fn guestlink_safety_code_matches_long_form(
         let (code, typed, out) = unsafe {
             (
                 handle_ref(code)?,
-                str_in(typed, typed_len, 256, guestlink_result::InvalidArgument)?,
+                str_in(typed, typed_len, ANY_LEN, guestlink_result::InvalidArgument)?,
                 OutValue::new(out)?,
             )
         };
@@ -523,6 +523,11 @@ pub unsafe extern "C" fn guestlink_safety_code_matches_long_form(
         Ok(())
     })
 }
+
+/// The length cap of inputs the core takes at any length: no buffer is longer than
+/// `isize::MAX` bytes (Rust's limit for any allocation), so only a length no caller buffer can
+/// have is refused, and the answer for every real input is the core's.
+const ANY_LEN: usize = isize::MAX.unsigned_abs();
 
 /// Compares two safety codes in constant time; writes the answer to `*out`.
 ///

@@ -471,6 +471,27 @@ void test_misuse(void) {
   CHECK_RC(guestlink_safety_code_matches_long_form(code, hi, SIZE_MAX, &flag), GUESTLINK_RESULT_INVALID_ARGUMENT);
   CHECK_OK(guestlink_safety_code_matches_long_form(code, hi, 0, &flag));
   CHECK(!flag);
+  /* Any length is compared, whitespace ignored, as the core does: the long form spread out with
+   * spaces, tabs and newlines to well over 256 bytes matches; one digit changed does not. */
+  {
+    char lf[GUESTLINK_SAFETY_CODE_LONG_LEN];
+    size_t lf_len = 0;
+    CHECK_OK(guestlink_safety_code_long_form(code, (uint8_t *)lf, sizeof lf, &lf_len));
+    char spread[1024];
+    size_t n = 0;
+    for (size_t i = 0; i < 300; i++) spread[n++] = " \t\n"[i % 3];
+    for (size_t i = 0; i < lf_len; i++) {
+      spread[n++] = lf[i];
+      spread[n++] = '\t';
+    }
+    CHECK(n > 256 && n <= sizeof spread);
+    flag = false;
+    CHECK_OK(guestlink_safety_code_matches_long_form(code, (const uint8_t *)spread, n, &flag));
+    CHECK(flag);
+    spread[300] = spread[300] == '0' ? '1' : '0';
+    CHECK_OK(guestlink_safety_code_matches_long_form(code, (const uint8_t *)spread, n, &flag));
+    CHECK(!flag);
+  }
   CHECK_RC(guestlink_safety_code_equal(NULL, code, &flag), NUL);
   CHECK_RC(guestlink_safety_code_equal(code, NULL, &flag), NUL);
   CHECK_RC(guestlink_safety_code_equal(code, code, NULL), NUL);
