@@ -26,7 +26,12 @@
  *   except its _free().
  * - Threads. Handles may move between threads. A function taking `T *` needs exclusive access to
  *   that handle for the duration of the call; functions taking `const T *` only read it and may run
- *   concurrently with each other on the same handle. Functions without handles are thread-safe.
+ *   concurrently with each other on the same handle. The library enforces this: a call that would
+ *   overlap another call on the same handle in any other way (from another thread) returns
+ *   GUESTLINK_RESULT_HANDLE_BUSY at once, having read and changed nothing; retry it later. The
+ *   exceptions are _free() and consuming calls (T **): they must not overlap any other call on
+ *   the handle, as the memory goes away (undefined behaviour, not detected). Functions without
+ *   handles are thread-safe.
  * - Time is passed in as `now`, seconds since the Unix epoch. Randomness comes from the OS.
  */
 
@@ -133,6 +138,11 @@ enum guestlink_result
   // The core reported an error this binding does not know (a build mismatch; a test
   // guarantees it does not happen).
   GUESTLINK_RESULT_UNKNOWN_ERROR = 8,
+  // Another call (from another thread) is using the handle in a way this call cannot
+  // overlap: a mutating call (`T *`) needs the handle alone; read-only calls (`const T *`)
+  // may overlap each other but not a mutating call. Nothing was read or changed; retry once
+  // the other call has returned.
+  GUESTLINK_RESULT_HANDLE_BUSY = 9,
   // The link has no `#` fragment.
   GUESTLINK_RESULT_LINK_MISSING_FRAGMENT = 101,
   // The fragment is not a canonical 87-character base64url capsule.
@@ -472,12 +482,14 @@ guestlink_result guestlink_invite_link_from_fragment(const uint8_t *fragment,
 // Frees an invite link. NULL is a no-op.
 //
 // # Safety
-// `link` is NULL or a live handle from this library, not used afterwards by anyone.
+// `link` is NULL or a live handle from this library, used by no call in progress (from any
+// thread: not detected) and not used afterwards by anyone.
 void guestlink_invite_link_free(guestlink_invite_link *link);
 
 // Writes the 16-byte mailbox id to fetch the invite record and envelopes by.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `link` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
@@ -489,7 +501,8 @@ guestlink_result guestlink_invite_link_mailbox_id(const guestlink_invite_link *l
 
 // Writes the 32-byte host identity key the link names; show its `guestlink_fingerprint`.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // As for `guestlink_invite_link_mailbox_id`.
@@ -500,7 +513,8 @@ guestlink_result guestlink_invite_link_host_identity(const guestlink_invite_link
 
 // Writes the 32-byte link mailbox public key the relay checks before the claim.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // As for `guestlink_invite_link_mailbox_id`.
@@ -512,7 +526,8 @@ guestlink_result guestlink_invite_link_mailbox_public_key(const guestlink_invite
 // Proves to the relay that the caller holds the link: signs `challenge` and writes the 64-byte
 // signature.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `link` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -543,7 +558,8 @@ guestlink_result guestlink_invite_link_open(const guestlink_invite_link *link,
 // Frees an opened invite. NULL is a no-op.
 //
 // # Safety
-// `opened` is NULL or a live handle from this library, not used afterwards by anyone.
+// `opened` is NULL or a live handle from this library, used by no call in progress (from any
+// thread: not detected) and not used afterwards by anyone.
 void guestlink_opened_invite_free(guestlink_opened_invite *opened);
 
 // Writes the 16-byte mailbox id. Read-only.
@@ -558,7 +574,8 @@ guestlink_result guestlink_opened_invite_mailbox_id(const guestlink_opened_invit
 
 // Writes the 32-byte identity key of who invited the guest (show its `guestlink_fingerprint`).
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // As for `guestlink_opened_invite_mailbox_id`.
@@ -569,7 +586,8 @@ guestlink_result guestlink_opened_invite_host_identity(const guestlink_opened_in
 
 // Writes when the invite expires (seconds since the Unix epoch) to `*out`.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `opened` is NULL or a live handle; `out` is NULL or writable.
@@ -578,7 +596,8 @@ guestlink_result guestlink_opened_invite_expires_at(const guestlink_opened_invit
 
 // Signs a relay challenge with the link mailbox key, writing the 64-byte signature.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `opened` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -592,8 +611,9 @@ guestlink_result guestlink_opened_invite_relay_auth(const guestlink_opened_invit
 
 // Decrypts a signed pre-claim host envelope. Nothing changes on error.
 //
-// Ownership: on success `*out` receives a new `guestlink_received` (a `TEXT`) owned by the
-// caller. Thread-safety: needs exclusive access to `opened`.
+// Ownership: on success `*out` receives a new `guestlink_received` (a `TEXT`) owned by the caller.
+// Thread-safety: needs exclusive access to `opened`: an overlapping call on it returns
+// `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `opened` is NULL or a live handle; `envelope` is NULL or readable for `envelope_len` bytes;
@@ -613,8 +633,9 @@ guestlink_result guestlink_opened_invite_check_claimed_record(const guestlink_op
                                                               const uint8_t *record,
                                                               size_t record_len);
 
-// Applies a revocation record fetched from the relay: the invite can no longer be claimed.
-// Writes the revocation time to `*revoked_at`. Needs exclusive access to `opened`.
+// Applies a revocation record fetched from the relay: the invite can no longer be claimed. Writes
+// the revocation time to `*revoked_at`. Needs exclusive access to `opened`: an overlapping call on
+// it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `opened` is NULL or a live handle; `record` is NULL or readable for `record_len` bytes;
@@ -630,15 +651,18 @@ guestlink_result guestlink_opened_invite_apply_revocation(guestlink_opened_invit
 // Consuming call: `*opened` is taken and set to NULL whenever the claim is attempted, that is
 // on success and on a core error (`GUESTLINK_RESULT_INVITE_REVOKED`,
 // `GUESTLINK_RESULT_INVITE_EXPIRED`, ...). It is left untouched when the call fails before:
-// NULL arguments, a poisoned handle, or `out_cap` below `guestlink_max_envelope_len(0)`
+// NULL arguments, a poisoned handle, a handle another call is using
+// (`GUESTLINK_RESULT_HANDLE_BUSY`), or `out_cap` below `guestlink_max_envelope_len(0)`
 // (`GUESTLINK_RESULT_BUFFER_TOO_SMALL`, with that bound in `*out_len`).
 //
 // Ownership: on success `*session` receives a new `guestlink_guest_session` owned by the caller.
-// Thread-safety: needs exclusive access to `*opened`.
+// Thread-safety: needs exclusive access to `*opened`: an overlapping call on it returns
+// `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `opened` is NULL or valid for reading and writing a pointer, and `*opened` is NULL or a live
-// handle; `session` is NULL or writable for one pointer; `out` is NULL or writable for `out_cap`
+// handle on which no other call starts during this one (one already running is detected);
+// `session` is NULL or writable for one pointer; `out` is NULL or writable for `out_cap`
 // bytes; `out_len` is NULL or writable.
 guestlink_result guestlink_opened_invite_claim(guestlink_opened_invite **opened,
                                                uint64_t now,
@@ -648,8 +672,8 @@ guestlink_result guestlink_opened_invite_claim(guestlink_opened_invite **opened,
                                                size_t *out_len);
 
 // Saves the opened invite encrypted under `key`; each save increments its snapshot counter.
-// `out_cap` must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes.
-// Needs exclusive access to `opened`.
+// `out_cap` must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes. Needs
+// exclusive access to `opened`: an overlapping call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `opened` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
@@ -686,7 +710,8 @@ guestlink_result guestlink_opened_invite_snapshot_counter(const guestlink_opened
 // Frees a guest session (its keys are zeroized). NULL is a no-op.
 //
 // # Safety
-// `session` is NULL or a live handle from this library, not used afterwards by anyone.
+// `session` is NULL or a live handle from this library, used by no call in progress (from any
+// thread: not detected) and not used afterwards by anyone.
 void guestlink_guest_session_free(guestlink_guest_session *session);
 
 // Writes the 16-byte mailbox id. Read-only.
@@ -719,7 +744,8 @@ guestlink_result guestlink_guest_session_claim_key(const guestlink_guest_session
 
 // Writes the 32-byte guest mailbox key the relay accepts guest posts under after the claim.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // As for `guestlink_guest_session_mailbox_id`.
@@ -754,7 +780,8 @@ guestlink_result guestlink_guest_session_safety_code(const guestlink_guest_sessi
 
 // Signs a relay challenge with the guest mailbox key, writing the 64-byte signature.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `session` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -768,7 +795,8 @@ guestlink_result guestlink_guest_session_relay_auth(const guestlink_guest_sessio
 
 // Encrypts UTF-8 `text` (at most `GUESTLINK_MAX_BODY_LEN` bytes) for the host: a claim envelope
 // until the host confirmed, then a message. Buffer rule as for `guestlink_host_session_encrypt`.
-// Needs exclusive access to `session`.
+// Needs exclusive access to `session`: an overlapping call on it returns
+// `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `session` is NULL or a live handle; `text` is NULL or readable for `text_len` bytes; `out` is
@@ -783,8 +811,9 @@ guestlink_result guestlink_guest_session_encrypt(guestlink_guest_session *sessio
 
 // Decrypts a host envelope (a late pre-claim one or a message). Nothing changes on error.
 //
-// Ownership: on success `*out` receives a new `guestlink_received` owned by the caller: a
-// `TEXT`, `CONFIRMED` or `ENDED`. Needs exclusive access to `session`.
+// Ownership: on success `*out` receives a new `guestlink_received` owned by the caller: a `TEXT`,
+// `CONFIRMED` or `ENDED`. Needs exclusive access to `session`: an overlapping call on it returns
+// `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `session` is NULL or a live handle; `envelope` is NULL or readable for `envelope_len` bytes;
@@ -804,8 +833,9 @@ guestlink_result guestlink_guest_session_check_claimed_record(const guestlink_gu
                                                               const uint8_t *record,
                                                               size_t record_len);
 
-// Applies a revocation record fetched from the relay; writes the revocation time to
-// `*revoked_at`. Needs exclusive access to `session`.
+// Applies a revocation record fetched from the relay; writes the revocation time to `*revoked_at`.
+// Needs exclusive access to `session`: an overlapping call on it returns
+// `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `session` is NULL or a live handle; `record` is NULL or readable for `record_len` bytes;
@@ -815,9 +845,9 @@ guestlink_result guestlink_guest_session_apply_revocation(guestlink_guest_sessio
                                                           size_t record_len,
                                                           uint64_t *revoked_at);
 
-// Saves the session encrypted under `key`; each save increments its snapshot counter.
-// `out_cap` must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes.
-// Needs exclusive access to `session`.
+// Saves the session encrypted under `key`; each save increments its snapshot counter. `out_cap`
+// must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes. Needs exclusive
+// access to `session`: an overlapping call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `session` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
@@ -865,14 +895,16 @@ guestlink_result guestlink_host_identity_new(guestlink_host_identity **out);
 // freed: it must not be used or freed again.
 //
 // # Safety
-// `identity` is NULL or a live handle from this library, not used afterwards by anyone.
+// `identity` is NULL or a live handle from this library, used by no call in progress (from any
+// thread: not detected) and not used afterwards by anyone.
 void guestlink_host_identity_free(guestlink_host_identity *identity);
 
 // Writes the 32-byte identity public key (what guests trust) to `out`.
 //
 // Output convention: `*out_len` is written on success (bytes written) and on
 // `GUESTLINK_RESULT_BUFFER_TOO_SMALL` (bytes required); `out` only on success. Thread-safety:
-// read-only; may run concurrently with other read-only calls on the same handle.
+// read-only; may run concurrently with other read-only calls on the same handle. During a call
+// that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `identity` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
@@ -902,9 +934,10 @@ guestlink_result guestlink_host_identity_create_invite(const guestlink_host_iden
 
 // Saves the identity encrypted under `key`; each save increments its snapshot counter.
 //
-// `out_cap` must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes
-// (else `GUESTLINK_RESULT_BUFFER_TOO_SMALL` with that bound in `*out_len`). Thread-safety: needs
-// exclusive access to `identity`.
+// `out_cap` must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes (else
+// `GUESTLINK_RESULT_BUFFER_TOO_SMALL` with that bound in `*out_len`). Thread-safety: needs
+// exclusive access to `identity`: an overlapping call on it returns
+// `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `identity` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
@@ -932,7 +965,8 @@ guestlink_result guestlink_host_identity_from_snapshot(const uint8_t *snapshot,
 
 // Writes the counter of the identity's last snapshot saved or loaded to `*out`.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `identity` is NULL or a live handle; `out` is NULL or writable.
@@ -942,7 +976,8 @@ guestlink_result guestlink_host_identity_snapshot_counter(const guestlink_host_i
 // Frees a host session (its keys are zeroized). NULL is a no-op.
 //
 // # Safety
-// `session` is NULL or a live handle from this library, not used afterwards by anyone.
+// `session` is NULL or a live handle from this library, used by no call in progress (from any
+// thread: not detected) and not used afterwards by anyone.
 void guestlink_host_session_free(guestlink_host_session *session);
 
 // Writes the 16-byte mailbox id of the invite. Output convention as for
@@ -1007,7 +1042,8 @@ guestlink_result guestlink_host_session_relay_auth(const guestlink_host_session 
 //
 // `out_cap` must be at least `guestlink_max_envelope_len(text_len)`, checked before anything
 // changes (else `GUESTLINK_RESULT_BUFFER_TOO_SMALL` with that bound in `*out_len`); on success
-// `*out_len` is the envelope's exact length. Thread-safety: needs exclusive access to `session`.
+// `*out_len` is the envelope's exact length. Thread-safety: needs exclusive access to `session`:
+// an overlapping call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `session` is NULL or a live handle; `text` is NULL or readable for `text_len` bytes; `out` is
@@ -1024,9 +1060,10 @@ guestlink_result guestlink_host_session_encrypt(guestlink_host_session *session,
 // Decrypts an envelope from the guest (at most `GUESTLINK_MAX_ENVELOPE_LEN` bytes). On any error
 // the session is exactly as before.
 //
-// Ownership: on success `*out` receives a new `guestlink_received` owned by the caller: a text,
-// an accepted claim (persist the session, post the claimed record, send the confirmation) or a
-// join notice. Thread-safety: needs exclusive access to `session`.
+// Ownership: on success `*out` receives a new `guestlink_received` owned by the caller: a text, an
+// accepted claim (persist the session, post the claimed record, send the confirmation) or a join
+// notice. Thread-safety: needs exclusive access to `session`: an overlapping call on it returns
+// `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `session` is NULL or a live handle; `envelope` is NULL or readable for `envelope_len` bytes;
@@ -1042,7 +1079,7 @@ guestlink_result guestlink_host_session_decrypt(guestlink_host_session *session,
 //
 // Ownership: on success `*out` receives a new `guestlink_revocation` owned by the caller (the
 // record to post, and the end message if the invite was claimed). Thread-safety: needs exclusive
-// access to `session`.
+// access to `session`: an overlapping call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `session` is NULL or a live handle; `out` is NULL or writable for one pointer.
@@ -1050,8 +1087,9 @@ guestlink_result guestlink_host_session_revoke(guestlink_host_session *session,
                                                uint64_t now,
                                                guestlink_revocation **out);
 
-// Saves the session encrypted under `key`; each save increments its snapshot counter. Buffer
-// rule as for `guestlink_host_identity_snapshot`. Needs exclusive access to `session`.
+// Saves the session encrypted under `key`; each save increments its snapshot counter. Buffer rule
+// as for `guestlink_host_identity_snapshot`. Needs exclusive access to `session`: an overlapping
+// call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `session` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
@@ -1123,7 +1161,7 @@ guestlink_result guestlink_created_invite_record(const guestlink_created_invite 
 //
 // Ownership: on success `*out` receives a new session owned by the caller
 // (`guestlink_host_session_free`); the created invite stays owned by the caller. Needs exclusive
-// access to `invite`.
+// access to `invite`: an overlapping call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `invite` is NULL or a live handle; `out` is NULL or writable for one pointer.
@@ -1133,7 +1171,8 @@ guestlink_result guestlink_created_invite_take_session(guestlink_created_invite 
 // Frees a created invite (and the session, if it was not taken). NULL is a no-op.
 //
 // # Safety
-// `invite` is NULL or a live handle from this library, not used afterwards by anyone.
+// `invite` is NULL or a live handle from this library, used by no call in progress (from any
+// thread: not detected) and not used afterwards by anyone.
 void guestlink_created_invite_free(guestlink_created_invite *invite);
 
 // Writes the `guestlink_received_kind` (as a `uint32_t`) to `*out`. Read-only.
@@ -1156,7 +1195,8 @@ guestlink_result guestlink_received_text(const guestlink_received *received,
 // Writes the signed claimed record of a `CLAIMED` (`GUESTLINK_CLAIMED_RECORD_LEN` bytes): post it
 // to the relay so that only this guest may post. Otherwise `GUESTLINK_RESULT_NO_VALUE`.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // As for `guestlink_received_text`.
@@ -1169,7 +1209,8 @@ guestlink_result guestlink_received_claimed_record(const guestlink_received *rec
 // `guestlink_max_envelope_len(0)` bytes): send it to the guest at once. Otherwise
 // `GUESTLINK_RESULT_NO_VALUE`.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // As for `guestlink_received_text`.
@@ -1183,7 +1224,8 @@ guestlink_result guestlink_received_confirmation(const guestlink_received *recei
 // Ownership: on success `*out` receives a new handle owned by the caller
 // (`guestlink_safety_code_free`), independent of `received`.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `received` is NULL or a live handle; `out` is NULL or writable for one pointer.
@@ -1193,7 +1235,8 @@ guestlink_result guestlink_received_safety_code(const guestlink_received *receiv
 // Frees a received value. NULL is a no-op.
 //
 // # Safety
-// `received` is NULL or a live handle from this library, not used afterwards by anyone.
+// `received` is NULL or a live handle from this library, used by no call in progress (from any
+// thread: not detected) and not used afterwards by anyone.
 void guestlink_received_free(guestlink_received *received);
 
 // Writes the signed revocation record (`GUESTLINK_REVOCATION_RECORD_LEN` bytes) to post to the
@@ -1220,13 +1263,15 @@ guestlink_result guestlink_revocation_end_message(const guestlink_revocation *re
 // Frees a revocation. NULL is a no-op.
 //
 // # Safety
-// `revocation` is NULL or a live handle from this library, not used afterwards by anyone.
+// `revocation` is NULL or a live handle from this library, used by no call in progress (from any
+// thread: not detected) and not used afterwards by anyone.
 void guestlink_revocation_free(guestlink_revocation *revocation);
 
 // Writes the long form: 40 digits in eight groups of five separated by spaces
 // (`GUESTLINK_SAFETY_CODE_LONG_LEN` ASCII bytes, not NUL-terminated).
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `code` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
@@ -1238,7 +1283,8 @@ guestlink_result guestlink_safety_code_long_form(const guestlink_safety_code *co
 
 // Writes the short form, six digits as `"123 456"` (`GUESTLINK_SAFETY_CODE_SHORT_LEN` bytes).
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // As for `guestlink_safety_code_long_form`.
@@ -1249,7 +1295,8 @@ guestlink_result guestlink_safety_code_short_form(const guestlink_safety_code *c
 
 // Writes the 32-byte payload to show as a QR code (`GUESTLINK_QR_PAYLOAD_LEN`).
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // As for `guestlink_safety_code_long_form`.
@@ -1261,7 +1308,8 @@ guestlink_result guestlink_safety_code_qr_payload(const guestlink_safety_code *c
 // Compares with a long form a person typed or scanned (UTF-8 of any length; ASCII whitespace is
 // ignored, as by the core), in constant time in the digits; writes the answer to `*out`.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `code` is NULL or a live handle; `typed` is NULL or readable for `typed_len` bytes; `out` is
@@ -1273,7 +1321,8 @@ guestlink_result guestlink_safety_code_matches_long_form(const guestlink_safety_
 
 // Compares two safety codes in constant time; writes the answer to `*out`.
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `a` and `b` are NULL or live handles (possibly the same); `out` is NULL or writable.
@@ -1284,7 +1333,8 @@ guestlink_result guestlink_safety_code_equal(const guestlink_safety_code *a,
 // Frees a safety code. NULL is a no-op.
 //
 // # Safety
-// `code` is NULL or a live handle from this library, not used afterwards by anyone.
+// `code` is NULL or a live handle from this library, used by no call in progress (from any
+// thread: not detected) and not used afterwards by anyone.
 void guestlink_safety_code_free(guestlink_safety_code *code);
 
 // Wraps 32 secret bytes (for example from the platform keystore) as a snapshot key; any other
@@ -1313,7 +1363,8 @@ guestlink_result guestlink_snapshot_key_generate(guestlink_snapshot_key **out);
 
 // Writes the key's 32 secret bytes (to store them in a keystore; wipe the buffer afterwards).
 //
-// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
 // `key` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
@@ -1326,7 +1377,8 @@ guestlink_result guestlink_snapshot_key_bytes(const guestlink_snapshot_key *key,
 // Frees (and zeroizes) a snapshot key. NULL is a no-op.
 //
 // # Safety
-// `key` is NULL or a live handle from this library, not used afterwards by anyone.
+// `key` is NULL or a live handle from this library, used by no call in progress (from any
+// thread: not detected) and not used afterwards by anyone.
 void guestlink_snapshot_key_free(guestlink_snapshot_key *key);
 
 #if defined(GUESTLINK_TESTING)

@@ -5,8 +5,9 @@
 //! states the contract its caller must uphold, and each export forwards its own `# Safety`
 //! contract to them in one documented `unsafe` block.
 
+use core::cell::UnsafeCell;
 use core::panic::AssertUnwindSafe;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::panic::catch_unwind;
 
 use crate::result::guestlink_result;
@@ -17,7 +18,7 @@ pub(crate) type FfiResult<T> = Result<T, guestlink_result>;
 /// Runs `f` so that no panic unwinds into C: a panic becomes [`guestlink_result::Panic`].
 ///
 /// `AssertUnwindSafe` is sound here because every handle borrowed inside `f` is borrowed
-/// through [`Live`], which poisons the handle while unwinding: state a panic may have left
+/// through [`Shared`] or [`Exclusive`], which poison the handle while unwinding: state a panic may have left
 /// half-updated is never observed again.
 pub(crate) fn boundary(f: impl FnOnce() -> FfiResult<()>) -> guestlink_result {
     match catch_unwind(AssertUnwindSafe(f)) {
@@ -32,19 +33,80 @@ pub(crate) fn boundary_or<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
 }
 
-/// The Rust value behind an opaque C handle, and whether a panic poisoned it.
+/// The Rust value behind an opaque C handle, whether a panic poisoned it, and who is using it.
+///
+/// C cannot be made to respect Rust's aliasing rules, so the handle enforces them at run time:
+/// `borrow` is a reader/writer state. Calls that only read (`const T *`) share the handle; a
+/// call that mutates (`T *`) holds it alone. Any other overlap is refused with
+/// [`guestlink_result::HandleBusy`] before the value is touched, so two threads calling
+/// `_encrypt` on one session can never race (in a ratchet, a race could reuse a message key).
 pub(crate) struct Handle<T> {
-    value: T,
+    value: UnsafeCell<T>,
     poisoned: AtomicBool,
+    /// `0`: unused; [`WRITER`]: one exclusive borrow; `n` below [`WRITER`]: `n` shared borrows.
+    borrow: AtomicUsize,
 }
+
+/// The `borrow` value of a handle held by an exclusive borrow.
+const WRITER: usize = 1 << (usize::BITS - 1);
+
+// SAFETY: the value is only reached through `Shared` (a `&T`, while `borrow` counts it and no
+// exclusive borrow can be taken) and `Exclusive` (a `&mut T`, while `borrow` is `WRITER` and no
+// other borrow can be taken). Concurrent `&T` from several threads need `T: Sync`; a `&mut T`
+// used by another thread than the last one needs `T: Send`.
+unsafe impl<T: Send + Sync> Sync for Handle<T> {}
 
 impl<T> Handle<T> {
     pub(crate) fn new(value: T) -> Self {
-        Handle { value, poisoned: AtomicBool::new(false) }
+        Handle {
+            value: UnsafeCell::new(value),
+            poisoned: AtomicBool::new(false),
+            borrow: AtomicUsize::new(0),
+        }
     }
 
     pub(crate) fn into_value(self) -> T {
-        self.value
+        self.value.into_inner()
+    }
+
+    /// Takes a shared borrow, or fails with `HandleBusy` while an exclusive one is held.
+    fn share(&self) -> FfiResult<Shared<'_, T>> {
+        let mut now = self.borrow.load(Ordering::Relaxed);
+        loop {
+            // `WRITER - 1` readers cannot happen (each holds a stack frame); refusing it keeps
+            // the count from ever reaching the writer bit.
+            if now >= WRITER - 1 {
+                return Err(guestlink_result::HandleBusy);
+            }
+            match self.borrow.compare_exchange_weak(now, now + 1, Ordering::Acquire, Ordering::Relaxed) {
+                Ok(_) => break,
+                Err(seen) => now = seen,
+            }
+        }
+        let shared = Shared(self);
+        shared.0.check_poison()?;
+        Ok(shared)
+    }
+
+    /// Takes the exclusive borrow, or fails with `HandleBusy` while any borrow is held.
+    fn exclusive(&self) -> FfiResult<Exclusive<'_, T>> {
+        self.borrow
+            .compare_exchange(0, WRITER, Ordering::Acquire, Ordering::Relaxed)
+            .map_err(|_| guestlink_result::HandleBusy)?;
+        let exclusive = Exclusive(self);
+        exclusive.0.check_poison()?;
+        Ok(exclusive)
+    }
+
+    fn check_poison(&self) -> FfiResult<()> {
+        if self.poisoned.load(Ordering::Acquire) { Err(guestlink_result::HandlePoisoned) } else { Ok(()) }
+    }
+
+    /// Marks the handle poisoned if the borrow ends by a panic.
+    fn poison_if_unwinding(&self) {
+        if std::thread::panicking() {
+            self.poisoned.store(true, Ordering::Release);
+        }
     }
 }
 
@@ -54,7 +116,6 @@ pub(crate) trait Opaque: Sized {
     type Inner;
     fn wrap(inner: Self::Inner) -> Self;
     fn handle(&self) -> &Handle<Self::Inner>;
-    fn handle_mut(&mut self) -> &mut Handle<Self::Inner>;
     fn into_handle(self) -> Handle<Self::Inner>;
 }
 
@@ -69,9 +130,6 @@ macro_rules! opaque {
             fn handle(&self) -> &$crate::ffi::Handle<$inner> {
                 &self.h
             }
-            fn handle_mut(&mut self) -> &mut $crate::ffi::Handle<$inner> {
-                &mut self.h
-            }
             fn into_handle(self) -> $crate::ffi::Handle<$inner> {
                 self.h
             }
@@ -80,75 +138,89 @@ macro_rules! opaque {
 }
 pub(crate) use opaque;
 
-/// Marks a handle poisoned when dropped during a panic.
-struct PoisonOnUnwind<'a>(&'a AtomicBool);
+/// A shared, non-poisoned borrow of a handle's value. Dropping it ends the borrow; a panic while
+/// it lives poisons the handle.
+pub(crate) struct Shared<'a, T>(&'a Handle<T>);
 
-impl Drop for PoisonOnUnwind<'_> {
+impl<T> core::ops::Deref for Shared<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: this shared borrow is counted in `borrow`, so no exclusive one exists until it
+        // is dropped, and the reference returned cannot outlive it.
+        unsafe { &*self.0.value.get() }
+    }
+}
+
+impl<T> Drop for Shared<'_, T> {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            self.0.store(true, Ordering::Release);
-        }
+        self.0.poison_if_unwinding();
+        // Release: this borrow's reads happen before the next exclusive borrow's writes.
+        self.0.borrow.fetch_sub(1, Ordering::Release);
     }
 }
 
-/// A checked, non-poisoned borrow of a handle's value; a panic while it lives poisons the handle.
-pub(crate) struct Live<'a, T> {
-    value: T,
-    _guard: PoisonOnUnwind<'a>,
-}
+/// The exclusive, non-poisoned borrow of a handle's value. Dropping it ends the borrow; a panic
+/// while it lives poisons the handle.
+pub(crate) struct Exclusive<'a, T>(&'a Handle<T>);
 
-impl<T: core::ops::Deref> core::ops::Deref for Live<'_, T> {
-    type Target = T::Target;
-    fn deref(&self) -> &T::Target {
-        &self.value
+impl<T> core::ops::Deref for Exclusive<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: `borrow` is `WRITER` while `self` lives: no other borrow exists.
+        unsafe { &*self.0.value.get() }
     }
 }
 
-impl<T: core::ops::DerefMut> core::ops::DerefMut for Live<'_, T> {
-    fn deref_mut(&mut self) -> &mut T::Target {
-        &mut self.value
+impl<T> core::ops::DerefMut for Exclusive<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: `borrow` is `WRITER` while `self` lives: no other borrow exists, and the
+        // reference returned cannot outlive `self`.
+        unsafe { &mut *self.0.value.get() }
     }
 }
 
-/// Borrows a handle for reading.
+impl<T> Drop for Exclusive<'_, T> {
+    fn drop(&mut self) {
+        self.0.poison_if_unwinding();
+        // Release: this borrow's writes happen before the next borrow's reads.
+        self.0.borrow.store(0, Ordering::Release);
+    }
+}
+
+/// Borrows a handle for reading: `HandleBusy` while a mutating call holds it.
 ///
 /// # Safety
 /// `ptr` is NULL or a pointer this library returned for a handle of type `W` that was not freed
-/// or consumed, and that no other thread mutates during `'a`.
-pub(crate) unsafe fn handle_ref<'a, W: Opaque + 'a>(ptr: *const W) -> FfiResult<Live<'a, &'a W::Inner>> {
-    // SAFETY: the caller guarantees `ptr` is NULL or points to a live `W` with no concurrent
-    // mutation; `as_ref` maps NULL to `None`.
+/// or consumed, and is not freed or consumed during `'a`.
+pub(crate) unsafe fn handle_ref<'a, W: Opaque + 'a>(ptr: *const W) -> FfiResult<Shared<'a, W::Inner>> {
+    // SAFETY: the caller guarantees `ptr` is NULL or points to a live `W` for `'a`; `as_ref` maps
+    // NULL to `None`. Only a shared reference to `W` is formed: the value inside is reached
+    // through the borrow state.
     let w = unsafe { ptr.as_ref() }.ok_or(guestlink_result::NullArgument)?;
-    let h = w.handle();
-    if h.poisoned.load(Ordering::Acquire) {
-        return Err(guestlink_result::HandlePoisoned);
-    }
-    Ok(Live { value: &h.value, _guard: PoisonOnUnwind(&h.poisoned) })
+    w.handle().share()
 }
 
-/// Borrows a handle for writing.
+/// Borrows a handle for writing: `HandleBusy` while any other call holds it.
 ///
 /// # Safety
-/// `ptr` is NULL or a pointer this library returned for a handle of type `W` that was not freed
-/// or consumed, and that no other thread uses during `'a`.
-pub(crate) unsafe fn handle_mut<'a, W: Opaque + 'a>(ptr: *mut W) -> FfiResult<Live<'a, &'a mut W::Inner>> {
-    // SAFETY: the caller guarantees `ptr` is NULL or points to a live `W` used by no one else
-    // during `'a`; `as_mut` maps NULL to `None`.
-    let w = unsafe { ptr.as_mut() }.ok_or(guestlink_result::NullArgument)?;
-    let Handle { value, poisoned } = w.handle_mut();
-    if poisoned.load(Ordering::Acquire) {
-        return Err(guestlink_result::HandlePoisoned);
-    }
-    Ok(Live { value, _guard: PoisonOnUnwind(poisoned) })
+/// As for [`handle_ref`].
+pub(crate) unsafe fn handle_mut<'a, W: Opaque + 'a>(ptr: *mut W) -> FfiResult<Exclusive<'a, W::Inner>> {
+    // SAFETY: as in `handle_ref`; exclusivity comes from the borrow state, not from `&mut W`
+    // (which another thread's call could alias).
+    let w = unsafe { ptr.cast_const().as_ref() }.ok_or(guestlink_result::NullArgument)?;
+    w.handle().exclusive()
 }
 
 /// Takes the handle `*slot` points to, leaving NULL in `*slot` (a consuming call).
 ///
 /// `check` runs first on the still-owned value; if it fails, nothing is taken.
 ///
+/// A call on the handle in progress (in another thread) makes it fail with `HandleBusy`.
+///
 /// # Safety
 /// `slot` is NULL or valid for reads and writes of a pointer; `*slot` is NULL or a live handle of
-/// type `W` returned by this library that no other thread uses.
+/// type `W` returned by this library on which no call starts during this one (taking it frees
+/// the memory such a call would use).
 pub(crate) unsafe fn take_handle<W: Opaque>(
     slot: *mut *mut W,
     check: impl FnOnce(&W::Inner) -> FfiResult<()>,
@@ -157,13 +229,14 @@ pub(crate) unsafe fn take_handle<W: Opaque>(
     let slot = unsafe { slot.as_mut() }.ok_or(guestlink_result::NullArgument)?;
     let ptr = *slot;
     {
-        // SAFETY: the caller guarantees `*slot` is NULL or a live, unshared handle of type `W`.
-        let live = unsafe { handle_ref(ptr) }?;
+        // SAFETY: the caller guarantees `*slot` is NULL or a live handle of type `W`.
+        let live = unsafe { handle_mut(ptr) }?;
         check(&live)?;
     }
     *slot = core::ptr::null_mut();
-    // SAFETY: `ptr` is non-NULL (checked by `handle_ref`) and came from `Box::into_raw` in
-    // `OutHandle::set`; the caller's pointer was just cleared, so it is owned here alone.
+    // SAFETY: `ptr` is non-NULL (checked by `handle_mut`) and came from `Box::into_raw` in
+    // `OutHandle::set`; no call held it a moment ago, the caller's pointer was just cleared, and
+    // the caller guarantees no call on it starts concurrently, so it is owned here alone.
     let boxed = unsafe { Box::from_raw(ptr) };
     Ok(boxed.into_handle().into_value())
 }
@@ -171,7 +244,9 @@ pub(crate) unsafe fn take_handle<W: Opaque>(
 /// Frees a handle; NULL is a no-op. A poisoned handle is freed like any other.
 ///
 /// # Safety
-/// `ptr` is NULL or a live handle of type `W` returned by this library, not used afterwards.
+/// `ptr` is NULL or a live handle of type `W` returned by this library, not used afterwards, and
+/// used by no call in progress: unlike overlapping calls, a free during a call cannot be detected
+/// (the memory that would record it goes away).
 pub(crate) unsafe fn free_handle<W: Opaque>(ptr: *mut W) {
     if !ptr.is_null() {
         // SAFETY: non-NULL, and per the caller's contract it came from `Box::into_raw` in

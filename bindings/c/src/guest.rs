@@ -90,7 +90,8 @@ pub unsafe extern "C" fn guestlink_invite_link_from_fragment(
 /// Frees an invite link. NULL is a no-op.
 ///
 /// # Safety
-/// `link` is NULL or a live handle from this library, not used afterwards by anyone.
+/// `link` is NULL or a live handle from this library, used by no call in progress (from any
+/// thread: not detected) and not used afterwards by anyone.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_invite_link_free(link: *mut guestlink_invite_link) {
     // SAFETY: `link` meets this function's `# Safety` contract.
@@ -99,7 +100,8 @@ pub unsafe extern "C" fn guestlink_invite_link_free(link: *mut guestlink_invite_
 
 /// Writes the 16-byte mailbox id to fetch the invite record and envelopes by.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `link` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
@@ -120,7 +122,8 @@ pub unsafe extern "C" fn guestlink_invite_link_mailbox_id(
 
 /// Writes the 32-byte host identity key the link names; show its `guestlink_fingerprint`.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// As for `guestlink_invite_link_mailbox_id`.
@@ -140,7 +143,8 @@ pub unsafe extern "C" fn guestlink_invite_link_host_identity(
 
 /// Writes the 32-byte link mailbox public key the relay checks before the claim.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// As for `guestlink_invite_link_mailbox_id`.
@@ -161,7 +165,8 @@ pub unsafe extern "C" fn guestlink_invite_link_mailbox_public_key(
 /// Proves to the relay that the caller holds the link: signs `challenge` and writes the 64-byte
 /// signature.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `link` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -218,7 +223,8 @@ pub unsafe extern "C" fn guestlink_invite_link_open(
 /// Frees an opened invite. NULL is a no-op.
 ///
 /// # Safety
-/// `opened` is NULL or a live handle from this library, not used afterwards by anyone.
+/// `opened` is NULL or a live handle from this library, used by no call in progress (from any
+/// thread: not detected) and not used afterwards by anyone.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_opened_invite_free(opened: *mut guestlink_opened_invite) {
     // SAFETY: `opened` meets this function's `# Safety` contract.
@@ -246,7 +252,8 @@ pub unsafe extern "C" fn guestlink_opened_invite_mailbox_id(
 
 /// Writes the 32-byte identity key of who invited the guest (show its `guestlink_fingerprint`).
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// As for `guestlink_opened_invite_mailbox_id`.
@@ -266,7 +273,8 @@ pub unsafe extern "C" fn guestlink_opened_invite_host_identity(
 
 /// Writes when the invite expires (seconds since the Unix epoch) to `*out`.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `opened` is NULL or a live handle; `out` is NULL or writable.
@@ -285,7 +293,8 @@ pub unsafe extern "C" fn guestlink_opened_invite_expires_at(
 
 /// Signs a relay challenge with the link mailbox key, writing the 64-byte signature.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `opened` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -309,8 +318,9 @@ pub unsafe extern "C" fn guestlink_opened_invite_relay_auth(
 
 /// Decrypts a signed pre-claim host envelope. Nothing changes on error.
 ///
-/// Ownership: on success `*out` receives a new `guestlink_received` (a `TEXT`) owned by the
-/// caller. Thread-safety: needs exclusive access to `opened`.
+/// Ownership: on success `*out` receives a new `guestlink_received` (a `TEXT`) owned by the caller.
+/// Thread-safety: needs exclusive access to `opened`: an overlapping call on it returns
+/// `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `opened` is NULL or a live handle; `envelope` is NULL or readable for `envelope_len` bytes;
@@ -365,8 +375,9 @@ pub unsafe extern "C" fn guestlink_opened_invite_check_claimed_record(
     })
 }
 
-/// Applies a revocation record fetched from the relay: the invite can no longer be claimed.
-/// Writes the revocation time to `*revoked_at`. Needs exclusive access to `opened`.
+/// Applies a revocation record fetched from the relay: the invite can no longer be claimed. Writes
+/// the revocation time to `*revoked_at`. Needs exclusive access to `opened`: an overlapping call on
+/// it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `opened` is NULL or a live handle; `record` is NULL or readable for `record_len` bytes;
@@ -398,15 +409,18 @@ pub unsafe extern "C" fn guestlink_opened_invite_apply_revocation(
 /// Consuming call: `*opened` is taken and set to NULL whenever the claim is attempted, that is
 /// on success and on a core error (`GUESTLINK_RESULT_INVITE_REVOKED`,
 /// `GUESTLINK_RESULT_INVITE_EXPIRED`, ...). It is left untouched when the call fails before:
-/// NULL arguments, a poisoned handle, or `out_cap` below `guestlink_max_envelope_len(0)`
+/// NULL arguments, a poisoned handle, a handle another call is using
+/// (`GUESTLINK_RESULT_HANDLE_BUSY`), or `out_cap` below `guestlink_max_envelope_len(0)`
 /// (`GUESTLINK_RESULT_BUFFER_TOO_SMALL`, with that bound in `*out_len`).
 ///
 /// Ownership: on success `*session` receives a new `guestlink_guest_session` owned by the caller.
-/// Thread-safety: needs exclusive access to `*opened`.
+/// Thread-safety: needs exclusive access to `*opened`: an overlapping call on it returns
+/// `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `opened` is NULL or valid for reading and writing a pointer, and `*opened` is NULL or a live
-/// handle; `session` is NULL or writable for one pointer; `out` is NULL or writable for `out_cap`
+/// handle on which no other call starts during this one (one already running is detected);
+/// `session` is NULL or writable for one pointer; `out` is NULL or writable for `out_cap`
 /// bytes; `out_len` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_opened_invite_claim(
@@ -431,8 +445,8 @@ pub unsafe extern "C" fn guestlink_opened_invite_claim(
 }
 
 /// Saves the opened invite encrypted under `key`; each save increments its snapshot counter.
-/// `out_cap` must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes.
-/// Needs exclusive access to `opened`.
+/// `out_cap` must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes. Needs
+/// exclusive access to `opened`: an overlapping call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `opened` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
@@ -500,7 +514,8 @@ pub unsafe extern "C" fn guestlink_opened_invite_snapshot_counter(
 /// Frees a guest session (its keys are zeroized). NULL is a no-op.
 ///
 /// # Safety
-/// `session` is NULL or a live handle from this library, not used afterwards by anyone.
+/// `session` is NULL or a live handle from this library, used by no call in progress (from any
+/// thread: not detected) and not used afterwards by anyone.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_guest_session_free(session: *mut guestlink_guest_session) {
     // SAFETY: `session` meets this function's `# Safety` contract.
@@ -564,7 +579,8 @@ pub unsafe extern "C" fn guestlink_guest_session_claim_key(
 
 /// Writes the 32-byte guest mailbox key the relay accepts guest posts under after the claim.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// As for `guestlink_guest_session_mailbox_id`.
@@ -638,7 +654,8 @@ pub unsafe extern "C" fn guestlink_guest_session_safety_code(
 
 /// Signs a relay challenge with the guest mailbox key, writing the 64-byte signature.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
@@ -662,7 +679,8 @@ pub unsafe extern "C" fn guestlink_guest_session_relay_auth(
 
 /// Encrypts UTF-8 `text` (at most `GUESTLINK_MAX_BODY_LEN` bytes) for the host: a claim envelope
 /// until the host confirmed, then a message. Buffer rule as for `guestlink_host_session_encrypt`.
-/// Needs exclusive access to `session`.
+/// Needs exclusive access to `session`: an overlapping call on it returns
+/// `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `text` is NULL or readable for `text_len` bytes; `out` is
@@ -693,8 +711,9 @@ pub unsafe extern "C" fn guestlink_guest_session_encrypt(
 
 /// Decrypts a host envelope (a late pre-claim one or a message). Nothing changes on error.
 ///
-/// Ownership: on success `*out` receives a new `guestlink_received` owned by the caller: a
-/// `TEXT`, `CONFIRMED` or `ENDED`. Needs exclusive access to `session`.
+/// Ownership: on success `*out` receives a new `guestlink_received` owned by the caller: a `TEXT`,
+/// `CONFIRMED` or `ENDED`. Needs exclusive access to `session`: an overlapping call on it returns
+/// `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `envelope` is NULL or readable for `envelope_len` bytes;
@@ -749,8 +768,9 @@ pub unsafe extern "C" fn guestlink_guest_session_check_claimed_record(
     })
 }
 
-/// Applies a revocation record fetched from the relay; writes the revocation time to
-/// `*revoked_at`. Needs exclusive access to `session`.
+/// Applies a revocation record fetched from the relay; writes the revocation time to `*revoked_at`.
+/// Needs exclusive access to `session`: an overlapping call on it returns
+/// `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `record` is NULL or readable for `record_len` bytes;
@@ -776,9 +796,9 @@ pub unsafe extern "C" fn guestlink_guest_session_apply_revocation(
     })
 }
 
-/// Saves the session encrypted under `key`; each save increments its snapshot counter.
-/// `out_cap` must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes.
-/// Needs exclusive access to `session`.
+/// Saves the session encrypted under `key`; each save increments its snapshot counter. `out_cap`
+/// must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes. Needs exclusive
+/// access to `session`: an overlapping call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or

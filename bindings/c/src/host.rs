@@ -65,7 +65,8 @@ pub unsafe extern "C" fn guestlink_host_identity_new(
 /// freed: it must not be used or freed again.
 ///
 /// # Safety
-/// `identity` is NULL or a live handle from this library, not used afterwards by anyone.
+/// `identity` is NULL or a live handle from this library, used by no call in progress (from any
+/// thread: not detected) and not used afterwards by anyone.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_host_identity_free(identity: *mut guestlink_host_identity) {
     // SAFETY: `identity` meets this function's `# Safety` contract.
@@ -76,7 +77,8 @@ pub unsafe extern "C" fn guestlink_host_identity_free(identity: *mut guestlink_h
 ///
 /// Output convention: `*out_len` is written on success (bytes written) and on
 /// `GUESTLINK_RESULT_BUFFER_TOO_SMALL` (bytes required); `out` only on success. Thread-safety:
-/// read-only; may run concurrently with other read-only calls on the same handle.
+/// read-only; may run concurrently with other read-only calls on the same handle. During a call
+/// that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `identity` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
@@ -137,9 +139,10 @@ pub unsafe extern "C" fn guestlink_host_identity_create_invite(
 
 /// Saves the identity encrypted under `key`; each save increments its snapshot counter.
 ///
-/// `out_cap` must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes
-/// (else `GUESTLINK_RESULT_BUFFER_TOO_SMALL` with that bound in `*out_len`). Thread-safety: needs
-/// exclusive access to `identity`.
+/// `out_cap` must be at least `GUESTLINK_MAX_SNAPSHOT_LEN`, checked before anything changes (else
+/// `GUESTLINK_RESULT_BUFFER_TOO_SMALL` with that bound in `*out_len`). Thread-safety: needs
+/// exclusive access to `identity`: an overlapping call on it returns
+/// `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `identity` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
@@ -188,7 +191,8 @@ pub unsafe extern "C" fn guestlink_host_identity_from_snapshot(
 
 /// Writes the counter of the identity's last snapshot saved or loaded to `*out`.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `identity` is NULL or a live handle; `out` is NULL or writable.
@@ -208,7 +212,8 @@ pub unsafe extern "C" fn guestlink_host_identity_snapshot_counter(
 /// Frees a host session (its keys are zeroized). NULL is a no-op.
 ///
 /// # Safety
-/// `session` is NULL or a live handle from this library, not used afterwards by anyone.
+/// `session` is NULL or a live handle from this library, used by no call in progress (from any
+/// thread: not detected) and not used afterwards by anyone.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_host_session_free(session: *mut guestlink_host_session) {
     // SAFETY: `session` meets this function's `# Safety` contract.
@@ -342,7 +347,8 @@ pub unsafe extern "C" fn guestlink_host_session_relay_auth(
 ///
 /// `out_cap` must be at least `guestlink_max_envelope_len(text_len)`, checked before anything
 /// changes (else `GUESTLINK_RESULT_BUFFER_TOO_SMALL` with that bound in `*out_len`); on success
-/// `*out_len` is the envelope's exact length. Thread-safety: needs exclusive access to `session`.
+/// `*out_len` is the envelope's exact length. Thread-safety: needs exclusive access to `session`:
+/// an overlapping call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `text` is NULL or readable for `text_len` bytes; `out` is
@@ -380,9 +386,10 @@ pub(crate) fn envelope_bound(body_len: usize) -> FfiResult<usize> {
 /// Decrypts an envelope from the guest (at most `GUESTLINK_MAX_ENVELOPE_LEN` bytes). On any error
 /// the session is exactly as before.
 ///
-/// Ownership: on success `*out` receives a new `guestlink_received` owned by the caller: a text,
-/// an accepted claim (persist the session, post the claimed record, send the confirmation) or a
-/// join notice. Thread-safety: needs exclusive access to `session`.
+/// Ownership: on success `*out` receives a new `guestlink_received` owned by the caller: a text, an
+/// accepted claim (persist the session, post the claimed record, send the confirmation) or a join
+/// notice. Thread-safety: needs exclusive access to `session`: an overlapping call on it returns
+/// `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `envelope` is NULL or readable for `envelope_len` bytes;
@@ -420,7 +427,7 @@ pub unsafe extern "C" fn guestlink_host_session_decrypt(
 ///
 /// Ownership: on success `*out` receives a new `guestlink_revocation` owned by the caller (the
 /// record to post, and the end message if the invite was claimed). Thread-safety: needs exclusive
-/// access to `session`.
+/// access to `session`: an overlapping call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `out` is NULL or writable for one pointer.
@@ -438,8 +445,9 @@ pub unsafe extern "C" fn guestlink_host_session_revoke(
     })
 }
 
-/// Saves the session encrypted under `key`; each save increments its snapshot counter. Buffer
-/// rule as for `guestlink_host_identity_snapshot`. Needs exclusive access to `session`.
+/// Saves the session encrypted under `key`; each save increments its snapshot counter. Buffer rule
+/// as for `guestlink_host_identity_snapshot`. Needs exclusive access to `session`: an overlapping
+/// call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or

@@ -38,6 +38,11 @@ pub enum guestlink_result {
     /// The core reported an error this binding does not know (a build mismatch; a test
     /// guarantees it does not happen).
     UnknownError = 8,
+    /// Another call (from another thread) is using the handle in a way this call cannot
+    /// overlap: a mutating call (`T *`) needs the handle alone; read-only calls (`const T *`)
+    /// may overlap each other but not a mutating call. Nothing was read or changed; retry once
+    /// the other call has returned.
+    HandleBusy = 9,
     /// The link has no `#` fragment.
     LinkMissingFragment = 101,
     /// The fragment is not a canonical 87-character base64url capsule.
@@ -148,7 +153,7 @@ impl From<Error> for guestlink_result {
 }
 
 /// Names and messages of this binding's own codes, as static C strings.
-const FFI_STRINGS: [(guestlink_result, &CStr, &CStr); 9] = [
+const FFI_STRINGS: [(guestlink_result, &CStr, &CStr); 10] = [
     (guestlink_result::Ok, c"OK", c"success"),
     (guestlink_result::NullArgument, c"NULL_ARGUMENT", c"a required pointer argument is NULL"),
     (guestlink_result::BufferTooSmall, c"BUFFER_TOO_SMALL", c"the output buffer is too small"),
@@ -158,6 +163,7 @@ const FFI_STRINGS: [(guestlink_result, &CStr, &CStr); 9] = [
     (guestlink_result::HandlePoisoned, c"HANDLE_POISONED", c"the handle was poisoned by an earlier panic"),
     (guestlink_result::NoValue, c"NO_VALUE", c"this value has no such part"),
     (guestlink_result::UnknownError, c"UNKNOWN_ERROR", c"an error this binding does not know"),
+    (guestlink_result::HandleBusy, c"HANDLE_BUSY", c"another call is using the handle"),
 ];
 
 /// NUL-terminated copies of the core's static names and messages, built once from

@@ -6,7 +6,7 @@ use core::ptr;
 
 use guestlink::Error;
 
-use crate::ffi::handle_ref;
+use crate::ffi::{handle_mut, handle_ref};
 use crate::host::*;
 use crate::limits::*;
 use crate::result::{guestlink_result, guestlink_result_message, guestlink_result_name};
@@ -43,6 +43,7 @@ fn binding_codes_are_pinned_and_distinct_from_core_codes() {
         (guestlink_result::HandlePoisoned, 6, "HANDLE_POISONED"),
         (guestlink_result::NoValue, 7, "NO_VALUE"),
         (guestlink_result::UnknownError, 8, "UNKNOWN_ERROR"),
+        (guestlink_result::HandleBusy, 9, "HANDLE_BUSY"),
     ];
     for (r, code, name) in own {
         assert_eq!(r as u32, code);
@@ -308,6 +309,82 @@ fn a_too_small_buffer_reports_the_size_and_changes_nothing() {
         assert!(out_len <= need && out_len > text.len());
         guestlink_snapshot_key_free(key);
         guestlink_host_session_free(session);
+    }
+}
+
+/// While a call holds a handle, an overlapping call on it (from another thread) is refused with
+/// `HANDLE_BUSY` before anything is read or written: a mutating call overlaps nothing, read-only
+/// calls overlap each other. The borrows are taken here as an export's body takes them.
+#[test]
+fn a_handle_in_use_refuses_overlapping_calls_with_handle_busy() {
+    let session = new_session();
+    let text = b"hi";
+    let mut out = [0u8; 512];
+    let busy = Some(guestlink_result::HandleBusy);
+    // SAFETY: `session` is live until freed at the end; buffers are valid for their lengths.
+    unsafe {
+        let encrypt = |out: &mut [u8; 512], out_len: &mut usize| {
+            guestlink_host_session_encrypt(session, 1000, text.as_ptr(), 2, out.as_mut_ptr(), 512, out_len)
+        };
+        let mut state = 0u32;
+        let mut out_len = 7usize;
+        {
+            let held = handle_mut(session).unwrap();
+            assert_eq!(handle_mut(session).err(), busy);
+            assert_eq!(handle_ref(session).err(), busy);
+            assert_eq!(encrypt(&mut out, &mut out_len), guestlink_result::HandleBusy);
+            assert_eq!(guestlink_host_session_state(session, &mut state), guestlink_result::HandleBusy);
+            assert_eq!((out_len, state), (7, 0), "nothing written");
+            drop(held);
+        }
+        {
+            let first = handle_ref(session).unwrap();
+            let second = handle_ref(session).unwrap();
+            assert_eq!(guestlink_host_session_state(session, &mut state), guestlink_result::Ok);
+            assert_eq!(state, guestlink_host_state::Unclaimed as u32);
+            assert_eq!(handle_mut(session).err(), busy);
+            assert_eq!(encrypt(&mut out, &mut out_len), guestlink_result::HandleBusy);
+            drop(first);
+            assert_eq!(handle_mut(session).err(), busy, "one reader is left");
+            drop(second);
+        }
+        // Every borrow ended: the handle is free again, for writing and reading.
+        assert_eq!(encrypt(&mut out, &mut out_len), guestlink_result::Ok);
+        assert!(out_len > 2 && out_len != 7);
+        let state_digest = handle_ref(session).unwrap().state_digest_for_testing_only();
+        drop(handle_mut(session).unwrap());
+        assert_eq!(handle_ref(session).unwrap().state_digest_for_testing_only(), state_digest);
+        guestlink_host_session_free(session);
+    }
+}
+
+/// A consuming call on a handle in use takes nothing and leaves the caller's pointer in place.
+#[test]
+fn a_consuming_call_on_a_handle_in_use_is_refused_and_takes_nothing() {
+    let mut rng = crate::ffi::os_rng();
+    let id = guestlink::HostIdentity::generate(&mut rng);
+    let inv = id.create_invite(&mut rng, 1000, 2000, "https://x.example/g").unwrap();
+    let opened = guestlink::InviteLink::parse(inv.link.as_str()).unwrap().open(&inv.record, 1000).unwrap();
+    let mut ptr =
+        Box::into_raw(Box::new(<crate::guest::guestlink_opened_invite as crate::ffi::Opaque>::wrap(opened)));
+    let original = ptr;
+    let mut session = ptr::null_mut();
+    let mut out = [0u8; 512];
+    let mut out_len = 7usize;
+    // SAFETY: `ptr` is a live handle until the claim consumes it; buffers are valid.
+    unsafe {
+        let reading = handle_ref(ptr).unwrap();
+        let claim = |ptr: &mut _, session: &mut _, out: &mut [u8; 512], out_len: &mut usize| {
+            crate::guest::guestlink_opened_invite_claim(ptr, 1000, session, out.as_mut_ptr(), 512, out_len)
+        };
+        assert_eq!(claim(&mut ptr, &mut session, &mut out, &mut out_len), guestlink_result::HandleBusy);
+        assert_eq!(ptr, original);
+        assert!(session.is_null());
+        assert_eq!(out_len, 7);
+        drop(reading);
+        assert_eq!(claim(&mut ptr, &mut session, &mut out, &mut out_len), guestlink_result::Ok);
+        assert!(ptr.is_null() && !session.is_null());
+        crate::guest::guestlink_guest_session_free(session);
     }
 }
 

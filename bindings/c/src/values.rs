@@ -132,7 +132,7 @@ pub unsafe extern "C" fn guestlink_created_invite_record(
 ///
 /// Ownership: on success `*out` receives a new session owned by the caller
 /// (`guestlink_host_session_free`); the created invite stays owned by the caller. Needs exclusive
-/// access to `invite`.
+/// access to `invite`: an overlapping call on it returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `invite` is NULL or a live handle; `out` is NULL or writable for one pointer.
@@ -152,7 +152,8 @@ pub unsafe extern "C" fn guestlink_created_invite_take_session(
 /// Frees a created invite (and the session, if it was not taken). NULL is a no-op.
 ///
 /// # Safety
-/// `invite` is NULL or a live handle from this library, not used afterwards by anyone.
+/// `invite` is NULL or a live handle from this library, used by no call in progress (from any
+/// thread: not detected) and not used afterwards by anyone.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_created_invite_free(invite: *mut guestlink_created_invite) {
     // SAFETY: `invite` meets this function's `# Safety` contract.
@@ -279,7 +280,8 @@ pub unsafe extern "C" fn guestlink_received_text(
 /// Writes the signed claimed record of a `CLAIMED` (`GUESTLINK_CLAIMED_RECORD_LEN` bytes): post it
 /// to the relay so that only this guest may post. Otherwise `GUESTLINK_RESULT_NO_VALUE`.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// As for `guestlink_received_text`.
@@ -304,7 +306,8 @@ pub unsafe extern "C" fn guestlink_received_claimed_record(
 /// `guestlink_max_envelope_len(0)` bytes): send it to the guest at once. Otherwise
 /// `GUESTLINK_RESULT_NO_VALUE`.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// As for `guestlink_received_text`.
@@ -330,7 +333,8 @@ pub unsafe extern "C" fn guestlink_received_confirmation(
 /// Ownership: on success `*out` receives a new handle owned by the caller
 /// (`guestlink_safety_code_free`), independent of `received`.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `received` is NULL or a live handle; `out` is NULL or writable for one pointer.
@@ -355,7 +359,8 @@ pub unsafe extern "C" fn guestlink_received_safety_code(
 /// Frees a received value. NULL is a no-op.
 ///
 /// # Safety
-/// `received` is NULL or a live handle from this library, not used afterwards by anyone.
+/// `received` is NULL or a live handle from this library, used by no call in progress (from any
+/// thread: not detected) and not used afterwards by anyone.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_received_free(received: *mut guestlink_received) {
     // SAFETY: `received` meets this function's `# Safety` contract.
@@ -415,7 +420,8 @@ pub unsafe extern "C" fn guestlink_revocation_end_message(
 /// Frees a revocation. NULL is a no-op.
 ///
 /// # Safety
-/// `revocation` is NULL or a live handle from this library, not used afterwards by anyone.
+/// `revocation` is NULL or a live handle from this library, used by no call in progress (from any
+/// thread: not detected) and not used afterwards by anyone.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_revocation_free(revocation: *mut guestlink_revocation) {
     // SAFETY: `revocation` meets this function's `# Safety` contract.
@@ -436,7 +442,8 @@ opaque!(guestlink_safety_code, SafetyCode);
 /// Writes the long form: 40 digits in eight groups of five separated by spaces
 /// (`GUESTLINK_SAFETY_CODE_LONG_LEN` ASCII bytes, not NUL-terminated).
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `code` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
@@ -457,7 +464,8 @@ pub unsafe extern "C" fn guestlink_safety_code_long_form(
 
 /// Writes the short form, six digits as `"123 456"` (`GUESTLINK_SAFETY_CODE_SHORT_LEN` bytes).
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// As for `guestlink_safety_code_long_form`.
@@ -477,7 +485,8 @@ pub unsafe extern "C" fn guestlink_safety_code_short_form(
 
 /// Writes the 32-byte payload to show as a QR code (`GUESTLINK_QR_PAYLOAD_LEN`).
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// As for `guestlink_safety_code_long_form`.
@@ -498,7 +507,8 @@ pub unsafe extern "C" fn guestlink_safety_code_qr_payload(
 /// Compares with a long form a person typed or scanned (UTF-8 of any length; ASCII whitespace is
 /// ignored, as by the core), in constant time in the digits; writes the answer to `*out`.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `code` is NULL or a live handle; `typed` is NULL or readable for `typed_len` bytes; `out` is
@@ -531,7 +541,8 @@ const ANY_LEN: usize = isize::MAX.unsigned_abs();
 
 /// Compares two safety codes in constant time; writes the answer to `*out`.
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `a` and `b` are NULL or live handles (possibly the same); `out` is NULL or writable.
@@ -552,7 +563,8 @@ pub unsafe extern "C" fn guestlink_safety_code_equal(
 /// Frees a safety code. NULL is a no-op.
 ///
 /// # Safety
-/// `code` is NULL or a live handle from this library, not used afterwards by anyone.
+/// `code` is NULL or a live handle from this library, used by no call in progress (from any
+/// thread: not detected) and not used afterwards by anyone.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_safety_code_free(code: *mut guestlink_safety_code) {
     // SAFETY: `code` meets this function's `# Safety` contract.
@@ -630,7 +642,8 @@ pub unsafe extern "C" fn guestlink_snapshot_key_generate(
 
 /// Writes the key's 32 secret bytes (to store them in a keystore; wipe the buffer afterwards).
 ///
-/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle.
+/// Thread-safety: read-only; may run concurrently with other read-only calls on the handle. During
+/// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
 /// `key` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
@@ -652,7 +665,8 @@ pub unsafe extern "C" fn guestlink_snapshot_key_bytes(
 /// Frees (and zeroizes) a snapshot key. NULL is a no-op.
 ///
 /// # Safety
-/// `key` is NULL or a live handle from this library, not used afterwards by anyone.
+/// `key` is NULL or a live handle from this library, used by no call in progress (from any
+/// thread: not detected) and not used afterwards by anyone.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_snapshot_key_free(key: *mut guestlink_snapshot_key) {
     // SAFETY: `key` meets this function's `# Safety` contract.

@@ -65,5 +65,6 @@ void test_conversation(void);
 void test_misuse(void);
 void test_vectors(const char *path);
 void test_panic(void);
+void test_threads(void);
 
 #endif
