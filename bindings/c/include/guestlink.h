@@ -19,8 +19,10 @@
  * - Outputs. Byte outputs go to a caller buffer (out, out_cap, out_len). The buffer is written
  *   only on success, with *out_len = bytes written. When out_cap is too small the result is
  *   GUESTLINK_RESULT_BUFFER_TOO_SMALL, *out_len = bytes required, nothing else is written and no
- *   state changes. On any other error *out_len is untouched. Outputs must not overlap inputs.
- *   Handle and value outputs (T **out, uint64_t *out, ...) are written only on success.
+ *   state changes. On any other error *out_len is untouched. out (the bytes the call may write)
+ *   and out_len must overlap neither each other nor an input: an overlap is refused with
+ *   GUESTLINK_RESULT_INVALID_ARGUMENT before anything changes. Handle and value outputs
+ *   (T **out, uint64_t *out, ...) are written only on success.
  * - Panics never cross the ABI: a panic inside the library returns GUESTLINK_RESULT_PANIC and
  *   poisons the handle being used, which then refuses every call (GUESTLINK_RESULT_HANDLE_POISONED)
  *   except its _free().
@@ -450,7 +452,9 @@ guestlink_result guestlink_verify_relay_auth(const uint8_t *key,
 //
 // # Safety
 // `identity_key` is NULL or readable for `identity_key_len` bytes; `out` is NULL or writable for
-// `out_cap` bytes; `out_len` is NULL or writable.
+// `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap neither each other
+// nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything
+// changes).
 guestlink_result guestlink_fingerprint(const uint8_t *identity_key,
                                        size_t identity_key_len,
                                        uint8_t *out,
@@ -493,7 +497,8 @@ void guestlink_invite_link_free(guestlink_invite_link *link);
 //
 // # Safety
 // `link` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
-// NULL or writable.
+// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_invite_link_mailbox_id(const guestlink_invite_link *link,
                                                   uint8_t *out,
                                                   size_t out_cap,
@@ -531,7 +536,9 @@ guestlink_result guestlink_invite_link_mailbox_public_key(const guestlink_invite
 //
 // # Safety
 // `link` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
-// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable.
+// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and
+// `out_len` overlap neither each other nor an input (an overlap is refused with
+// `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_invite_link_relay_auth(const guestlink_invite_link *link,
                                                   const uint8_t *challenge,
                                                   size_t challenge_len,
@@ -566,7 +573,8 @@ void guestlink_opened_invite_free(guestlink_opened_invite *opened);
 //
 // # Safety
 // `opened` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
-// NULL or writable.
+// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_opened_invite_mailbox_id(const guestlink_opened_invite *opened,
                                                     uint8_t *out,
                                                     size_t out_cap,
@@ -601,7 +609,9 @@ guestlink_result guestlink_opened_invite_expires_at(const guestlink_opened_invit
 //
 // # Safety
 // `opened` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
-// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable.
+// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and
+// `out_len` overlap neither each other nor an input (an overlap is refused with
+// `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_opened_invite_relay_auth(const guestlink_opened_invite *opened,
                                                     const uint8_t *challenge,
                                                     size_t challenge_len,
@@ -662,8 +672,9 @@ guestlink_result guestlink_opened_invite_apply_revocation(guestlink_opened_invit
 // # Safety
 // `opened` is NULL or valid for reading and writing a pointer, and `*opened` is NULL or a live
 // handle on which no other call starts during this one (one already running is detected);
-// `session` is NULL or writable for one pointer; `out` is NULL or writable for `out_cap`
-// bytes; `out_len` is NULL or writable.
+// `session` is NULL or writable for one pointer; `out` is NULL or writable for `out_cap` bytes;
+// `out_len` is NULL or writable. `out` and `out_len` overlap neither each other nor an input (an
+// overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_opened_invite_claim(guestlink_opened_invite **opened,
                                                uint64_t now,
                                                guestlink_guest_session **session,
@@ -677,7 +688,9 @@ guestlink_result guestlink_opened_invite_claim(guestlink_opened_invite **opened,
 //
 // # Safety
 // `opened` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
-// writable for `out_cap` bytes; `out_len` is NULL or writable.
+// writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap neither
+// each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before
+// anything changes).
 guestlink_result guestlink_opened_invite_snapshot(guestlink_opened_invite *opened,
                                                   const guestlink_snapshot_key *key,
                                                   uint8_t *out,
@@ -717,8 +730,9 @@ void guestlink_guest_session_free(guestlink_guest_session *session);
 // Writes the 16-byte mailbox id. Read-only.
 //
 // # Safety
-// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-// is NULL or writable.
+// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_guest_session_mailbox_id(const guestlink_guest_session *session,
                                                     uint8_t *out,
                                                     size_t out_cap,
@@ -785,7 +799,9 @@ guestlink_result guestlink_guest_session_safety_code(const guestlink_guest_sessi
 //
 // # Safety
 // `session` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
-// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable.
+// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and
+// `out_len` overlap neither each other nor an input (an overlap is refused with
+// `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_guest_session_relay_auth(const guestlink_guest_session *session,
                                                     const uint8_t *challenge,
                                                     size_t challenge_len,
@@ -800,8 +816,9 @@ guestlink_result guestlink_guest_session_relay_auth(const guestlink_guest_sessio
 //
 // # Safety
 // `session` is NULL or a live handle; `text` is NULL or readable for `text_len` bytes; `out` is
-// NULL or writable for `out_cap` bytes; `out_len` is NULL or writable; outputs do not overlap
-// inputs.
+// NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap
+// neither each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT`
+// before anything changes).
 guestlink_result guestlink_guest_session_encrypt(guestlink_guest_session *session,
                                                  const uint8_t *text,
                                                  size_t text_len,
@@ -851,7 +868,9 @@ guestlink_result guestlink_guest_session_apply_revocation(guestlink_guest_sessio
 //
 // # Safety
 // `session` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
-// writable for `out_cap` bytes; `out_len` is NULL or writable.
+// writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap neither
+// each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before
+// anything changes).
 guestlink_result guestlink_guest_session_snapshot(guestlink_guest_session *session,
                                                   const guestlink_snapshot_key *key,
                                                   uint8_t *out,
@@ -907,8 +926,9 @@ void guestlink_host_identity_free(guestlink_host_identity *identity);
 // that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
-// `identity` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-// is NULL or writable; outputs do not overlap inputs.
+// `identity` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_host_identity_public_key(const guestlink_host_identity *identity,
                                                     uint8_t *out,
                                                     size_t out_cap,
@@ -941,7 +961,9 @@ guestlink_result guestlink_host_identity_create_invite(const guestlink_host_iden
 //
 // # Safety
 // `identity` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
-// writable for `out_cap` bytes; `out_len` is NULL or writable.
+// writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap neither
+// each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before
+// anything changes).
 guestlink_result guestlink_host_identity_snapshot(guestlink_host_identity *identity,
                                                   const guestlink_snapshot_key *key,
                                                   uint8_t *out,
@@ -984,8 +1006,9 @@ void guestlink_host_session_free(guestlink_host_session *session);
 // `guestlink_host_identity_public_key`. Read-only.
 //
 // # Safety
-// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-// is NULL or writable.
+// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_host_session_mailbox_id(const guestlink_host_session *session,
                                                    uint8_t *out,
                                                    size_t out_cap,
@@ -1029,7 +1052,9 @@ guestlink_result guestlink_host_session_safety_code(const guestlink_host_session
 //
 // # Safety
 // `session` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
-// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable.
+// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and
+// `out_len` overlap neither each other nor an input (an overlap is refused with
+// `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_host_session_relay_auth(const guestlink_host_session *session,
                                                    const uint8_t *challenge,
                                                    size_t challenge_len,
@@ -1047,8 +1072,9 @@ guestlink_result guestlink_host_session_relay_auth(const guestlink_host_session 
 //
 // # Safety
 // `session` is NULL or a live handle; `text` is NULL or readable for `text_len` bytes; `out` is
-// NULL or writable for `out_cap` bytes; `out_len` is NULL or writable; outputs do not overlap
-// inputs.
+// NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap
+// neither each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT`
+// before anything changes).
 guestlink_result guestlink_host_session_encrypt(guestlink_host_session *session,
                                                 uint64_t now,
                                                 const uint8_t *text,
@@ -1093,7 +1119,9 @@ guestlink_result guestlink_host_session_revoke(guestlink_host_session *session,
 //
 // # Safety
 // `session` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
-// writable for `out_cap` bytes; `out_len` is NULL or writable.
+// writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap neither
+// each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before
+// anything changes).
 guestlink_result guestlink_host_session_snapshot(guestlink_host_session *session,
                                                  const guestlink_snapshot_key *key,
                                                  uint8_t *out,
@@ -1139,8 +1167,9 @@ const char *guestlink_result_message(uint32_t code);
 // only. Output convention as for `guestlink_host_identity_public_key`. Read-only.
 //
 // # Safety
-// `invite` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-// is NULL or writable.
+// `invite` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_created_invite_link(const guestlink_created_invite *invite,
                                                uint8_t *out,
                                                size_t out_cap,
@@ -1185,8 +1214,9 @@ guestlink_result guestlink_received_get_kind(const guestlink_received *received,
 // `TEXT`, or of a `CLAIMED` that carried one; otherwise `GUESTLINK_RESULT_NO_VALUE`. Read-only.
 //
 // # Safety
-// `received` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-// is NULL or writable.
+// `received` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_received_text(const guestlink_received *received,
                                          uint8_t *out,
                                          size_t out_cap,
@@ -1244,7 +1274,8 @@ void guestlink_received_free(guestlink_received *received);
 //
 // # Safety
 // `revocation` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-// is NULL or writable.
+// is NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_revocation_record(const guestlink_revocation *revocation,
                                              uint8_t *out,
                                              size_t out_cap,
@@ -1275,7 +1306,8 @@ void guestlink_revocation_free(guestlink_revocation *revocation);
 //
 // # Safety
 // `code` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
-// NULL or writable.
+// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_safety_code_long_form(const guestlink_safety_code *code,
                                                  uint8_t *out,
                                                  size_t out_cap,
@@ -1367,8 +1399,9 @@ guestlink_result guestlink_snapshot_key_generate(guestlink_snapshot_key **out);
 // a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 //
 // # Safety
-// `key` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
-// NULL or writable.
+// `key` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL
+// or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is refused
+// with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_snapshot_key_bytes(const guestlink_snapshot_key *key,
                                               uint8_t *out,
                                               size_t out_cap,
@@ -1409,8 +1442,9 @@ guestlink_result guestlink_safety_code_panic_for_testing_only(const guestlink_sa
 // Thread-safety: as the function it mirrors; tests call it from one thread.
 //
 // # Safety
-// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-// is NULL or writable.
+// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 guestlink_result guestlink_host_session_state_digest_for_testing_only(const guestlink_host_session *session,
                                                                       uint8_t *out,
                                                                       size_t out_cap,

@@ -289,6 +289,38 @@ impl<T> OutValue<T> {
     }
 }
 
+/// A span of caller memory a call reads or writes, by address only (nothing is dereferenced).
+#[derive(Clone, Copy)]
+pub(crate) struct Span {
+    start: usize,
+    len: usize,
+}
+
+impl Span {
+    /// `len` bytes at `ptr`.
+    pub(crate) fn new<T>(ptr: *const T, len: usize) -> Self {
+        Span { start: ptr.addr(), len }
+    }
+
+    /// The bytes of `bytes`.
+    pub(crate) fn of(bytes: &[u8]) -> Self {
+        Span::new(bytes.as_ptr(), bytes.len())
+    }
+
+    /// The one `T` at `ptr`.
+    pub(crate) fn one<T>(ptr: *const T) -> Self {
+        Span::new(ptr, size_of::<T>())
+    }
+
+    /// Whether the two share a byte (empty spans share none).
+    fn overlaps(self, other: Span) -> bool {
+        self.len != 0
+            && other.len != 0
+            && self.start < other.start.saturating_add(other.len)
+            && other.start < self.start.saturating_add(self.len)
+    }
+}
+
 /// A caller's output buffer: `cap` writable bytes at `buf`, and `*len` for the length.
 ///
 /// The buffer is written only on success, with `*len` set to the bytes written. When it is too
@@ -302,12 +334,27 @@ pub(crate) struct OutBuf {
 impl OutBuf {
     /// # Safety
     /// `buf` is NULL or writable for `cap` bytes, `len` is NULL or writable and aligned for a
-    /// `size_t`, both until the call returns, and neither overlaps an input of the call.
+    /// `size_t`, both until the call returns. That they overlap neither each other nor an input
+    /// of the call is checked by [`OutBuf::check_disjoint`] and [`OutBuf::write`]; neither may
+    /// point into memory this library owns.
     pub(crate) unsafe fn new(buf: *mut u8, cap: usize, len: *mut usize) -> FfiResult<Self> {
         if buf.is_null() || len.is_null() {
             return Err(guestlink_result::NullArgument);
         }
         Ok(OutBuf { buf, cap, len })
+    }
+
+    /// Fails with `InvalidArgument` when what this call may write, `*len` and the first
+    /// `min(cap, max_write)` bytes of the buffer, overlaps itself or one of `inputs`. A call that
+    /// changes state runs it with its write bound before anything changes; [`OutBuf::write`] runs
+    /// it too, so a call that changes nothing before writing needs it only for its inputs.
+    pub(crate) fn check_disjoint(&self, max_write: usize, inputs: &[Span]) -> FfiResult<()> {
+        let buf = Span::new(self.buf.cast_const(), self.cap.min(max_write));
+        let len = Span::one(self.len.cast_const());
+        if buf.overlaps(len) || inputs.iter().any(|&input| input.overlaps(buf) || input.overlaps(len)) {
+            return Err(guestlink_result::InvalidArgument);
+        }
+        Ok(())
     }
 
     /// Fails with `BufferTooSmall`, reporting `need` in `*len`, unless `need` bytes fit.
@@ -322,10 +369,11 @@ impl OutBuf {
 
     /// Copies `bytes` out, or reports their length if they do not fit.
     pub(crate) fn write(self, bytes: &[u8]) -> FfiResult<()> {
+        self.check_disjoint(bytes.len(), &[])?;
         self.reserve(bytes.len())?;
         // SAFETY: `buf` is writable for `cap >= bytes.len()` bytes and does not overlap `bytes`
-        // (an input of the call or memory owned by this library), per `new`'s contract; `len`
-        // is writable and aligned.
+        // (memory this library owns), per `new`'s contract; `len` is writable, aligned and
+        // outside those `bytes.len()` bytes of `buf` (checked above).
         unsafe {
             core::ptr::copy_nonoverlapping(bytes.as_ptr(), self.buf, bytes.len());
             self.len.write(bytes.len());

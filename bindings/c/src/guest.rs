@@ -3,7 +3,7 @@
 use guestlink::{GuestSession, InviteLink, OpenedInvite};
 
 use crate::ffi::{
-    Handle, OutBuf, OutHandle, OutValue, boundary, boundary_or, bytes_in, free_handle, handle_mut,
+    Handle, OutBuf, OutHandle, OutValue, Span, boundary, boundary_or, bytes_in, free_handle, handle_mut,
     handle_ref, opaque, os_rng, str_in, take_handle,
 };
 use crate::host::envelope_bound;
@@ -105,7 +105,8 @@ pub unsafe extern "C" fn guestlink_invite_link_free(link: *mut guestlink_invite_
 ///
 /// # Safety
 /// `link` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
-/// NULL or writable.
+/// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+/// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_invite_link_mailbox_id(
     link: *const guestlink_invite_link,
@@ -170,7 +171,9 @@ pub unsafe extern "C" fn guestlink_invite_link_mailbox_public_key(
 ///
 /// # Safety
 /// `link` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
-/// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable.
+/// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and
+/// `out_len` overlap neither each other nor an input (an overlap is refused with
+/// `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_invite_link_relay_auth(
     link: *const guestlink_invite_link,
@@ -235,7 +238,8 @@ pub unsafe extern "C" fn guestlink_opened_invite_free(opened: *mut guestlink_ope
 ///
 /// # Safety
 /// `opened` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
-/// NULL or writable.
+/// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+/// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_opened_invite_mailbox_id(
     opened: *const guestlink_opened_invite,
@@ -298,7 +302,9 @@ pub unsafe extern "C" fn guestlink_opened_invite_expires_at(
 ///
 /// # Safety
 /// `opened` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
-/// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable.
+/// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and
+/// `out_len` overlap neither each other nor an input (an overlap is refused with
+/// `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_opened_invite_relay_auth(
     opened: *const guestlink_opened_invite,
@@ -420,8 +426,9 @@ pub unsafe extern "C" fn guestlink_opened_invite_apply_revocation(
 /// # Safety
 /// `opened` is NULL or valid for reading and writing a pointer, and `*opened` is NULL or a live
 /// handle on which no other call starts during this one (one already running is detected);
-/// `session` is NULL or writable for one pointer; `out` is NULL or writable for `out_cap`
-/// bytes; `out_len` is NULL or writable.
+/// `session` is NULL or writable for one pointer; `out` is NULL or writable for `out_cap` bytes;
+/// `out_len` is NULL or writable. `out` and `out_len` overlap neither each other nor an input (an
+/// overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_opened_invite_claim(
     opened: *mut *mut guestlink_opened_invite,
@@ -432,9 +439,11 @@ pub unsafe extern "C" fn guestlink_opened_invite_claim(
     out_len: *mut usize,
 ) -> guestlink_result {
     boundary(|| {
+        let slots = [Span::one(opened.cast_const()), Span::one(session.cast_const())];
         // SAFETY: every pointer meets this function's `# Safety` contract.
         let (session, out) = unsafe { (OutHandle::new(session)?, OutBuf::new(out, out_cap, out_len)?) };
         let need = envelope_bound(0)?;
+        out.check_disjoint(need, &slots)?;
         // SAFETY: `opened` meets this function's `# Safety` contract.
         let opened = unsafe { take_handle(opened, |_| out.reserve(need)) }?;
         let (guest, envelope) = opened.claim(&mut os_rng(), now)?;
@@ -450,7 +459,9 @@ pub unsafe extern "C" fn guestlink_opened_invite_claim(
 ///
 /// # Safety
 /// `opened` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
-/// writable for `out_cap` bytes; `out_len` is NULL or writable.
+/// writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap neither
+/// each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before
+/// anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_opened_invite_snapshot(
     opened: *mut guestlink_opened_invite,
@@ -525,8 +536,9 @@ pub unsafe extern "C" fn guestlink_guest_session_free(session: *mut guestlink_gu
 /// Writes the 16-byte mailbox id. Read-only.
 ///
 /// # Safety
-/// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-/// is NULL or writable.
+/// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+/// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+/// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_guest_session_mailbox_id(
     session: *const guestlink_guest_session,
@@ -659,7 +671,9 @@ pub unsafe extern "C" fn guestlink_guest_session_safety_code(
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
-/// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable.
+/// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and
+/// `out_len` overlap neither each other nor an input (an overlap is refused with
+/// `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_guest_session_relay_auth(
     session: *const guestlink_guest_session,
@@ -684,8 +698,9 @@ pub unsafe extern "C" fn guestlink_guest_session_relay_auth(
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `text` is NULL or readable for `text_len` bytes; `out` is
-/// NULL or writable for `out_cap` bytes; `out_len` is NULL or writable; outputs do not overlap
-/// inputs.
+/// NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap
+/// neither each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT`
+/// before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_guest_session_encrypt(
     session: *mut guestlink_guest_session,
@@ -704,7 +719,9 @@ pub unsafe extern "C" fn guestlink_guest_session_encrypt(
                 OutBuf::new(out, out_cap, out_len)?,
             )
         };
-        out.reserve(envelope_bound(text.len())?)?;
+        let bound = envelope_bound(text.len())?;
+        out.check_disjoint(bound, &[Span::of(text.as_bytes())])?;
+        out.reserve(bound)?;
         out.write(&session.encrypt(&mut os_rng(), text)?)
     })
 }
@@ -802,7 +819,9 @@ pub unsafe extern "C" fn guestlink_guest_session_apply_revocation(
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
-/// writable for `out_cap` bytes; `out_len` is NULL or writable.
+/// writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap neither
+/// each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before
+/// anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_guest_session_snapshot(
     session: *mut guestlink_guest_session,

@@ -3,8 +3,8 @@
 use guestlink::{HostIdentity, HostSession, HostState};
 
 use crate::ffi::{
-    FfiResult, OutBuf, OutHandle, OutValue, boundary, bytes_in, free_handle, handle_mut, handle_ref, opaque,
-    os_rng, str_in,
+    FfiResult, OutBuf, OutHandle, OutValue, Span, boundary, bytes_in, free_handle, handle_mut, handle_ref,
+    opaque, os_rng, str_in,
 };
 use crate::limits::{GUESTLINK_MAX_BASE_URL_LEN, GUESTLINK_MAX_BODY_LEN, GUESTLINK_MAX_ENVELOPE_LEN};
 use crate::result::guestlink_result;
@@ -81,8 +81,9 @@ pub unsafe extern "C" fn guestlink_host_identity_free(identity: *mut guestlink_h
 /// that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
-/// `identity` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-/// is NULL or writable; outputs do not overlap inputs.
+/// `identity` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+/// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+/// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_host_identity_public_key(
     identity: *const guestlink_host_identity,
@@ -146,7 +147,9 @@ pub unsafe extern "C" fn guestlink_host_identity_create_invite(
 ///
 /// # Safety
 /// `identity` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
-/// writable for `out_cap` bytes; `out_len` is NULL or writable.
+/// writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap neither
+/// each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before
+/// anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_host_identity_snapshot(
     identity: *mut guestlink_host_identity,
@@ -224,8 +227,9 @@ pub unsafe extern "C" fn guestlink_host_session_free(session: *mut guestlink_hos
 /// `guestlink_host_identity_public_key`. Read-only.
 ///
 /// # Safety
-/// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-/// is NULL or writable.
+/// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+/// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+/// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_host_session_mailbox_id(
     session: *const guestlink_host_session,
@@ -324,7 +328,9 @@ pub unsafe extern "C" fn guestlink_host_session_safety_code(
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `challenge` is NULL or readable for `challenge_len` bytes;
-/// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable.
+/// `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and
+/// `out_len` overlap neither each other nor an input (an overlap is refused with
+/// `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_host_session_relay_auth(
     session: *const guestlink_host_session,
@@ -352,8 +358,9 @@ pub unsafe extern "C" fn guestlink_host_session_relay_auth(
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `text` is NULL or readable for `text_len` bytes; `out` is
-/// NULL or writable for `out_cap` bytes; `out_len` is NULL or writable; outputs do not overlap
-/// inputs.
+/// NULL or writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap
+/// neither each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT`
+/// before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_host_session_encrypt(
     session: *mut guestlink_host_session,
@@ -373,7 +380,9 @@ pub unsafe extern "C" fn guestlink_host_session_encrypt(
                 OutBuf::new(out, out_cap, out_len)?,
             )
         };
-        out.reserve(envelope_bound(text.len())?)?;
+        let bound = envelope_bound(text.len())?;
+        out.check_disjoint(bound, &[Span::of(text.as_bytes())])?;
+        out.reserve(bound)?;
         out.write(&session.encrypt(&mut os_rng(), now, text)?)
     })
 }
@@ -451,7 +460,9 @@ pub unsafe extern "C" fn guestlink_host_session_revoke(
 ///
 /// # Safety
 /// `session` is NULL or a live handle; `key` is NULL or a live snapshot key; `out` is NULL or
-/// writable for `out_cap` bytes; `out_len` is NULL or writable.
+/// writable for `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap neither
+/// each other nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before
+/// anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_host_session_snapshot(
     session: *mut guestlink_host_session,

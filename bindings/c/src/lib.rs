@@ -17,7 +17,7 @@ mod tests;
 
 use std::ffi::{CStr, c_char};
 
-use crate::ffi::{OutBuf, OutValue, array_in, boundary, boundary_or, bytes_in};
+use crate::ffi::{OutBuf, OutValue, Span, array_in, boundary, boundary_or, bytes_in};
 use crate::limits::{GUESTLINK_MAX_CHALLENGE_LEN, GUESTLINK_MAX_ENVELOPE_LEN};
 use crate::result::guestlink_result;
 use crate::values::snapshot_in;
@@ -232,7 +232,9 @@ pub unsafe extern "C" fn guestlink_verify_relay_auth(
 ///
 /// # Safety
 /// `identity_key` is NULL or readable for `identity_key_len` bytes; `out` is NULL or writable for
-/// `out_cap` bytes; `out_len` is NULL or writable.
+/// `out_cap` bytes; `out_len` is NULL or writable. `out` and `out_len` overlap neither each other
+/// nor an input (an overlap is refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything
+/// changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_fingerprint(
     identity_key: *const u8,
@@ -245,7 +247,8 @@ pub unsafe extern "C" fn guestlink_fingerprint(
         // SAFETY: every pointer meets this function's `# Safety` contract.
         let (key, out) =
             unsafe { (array_in::<32>(identity_key, identity_key_len)?, OutBuf::new(out, out_cap, out_len)?) };
-        let key = guestlink::IdentityPublicKey::from_bytes(&key)?;
-        out.write(key.fingerprint().as_bytes())
+        let fingerprint = guestlink::IdentityPublicKey::from_bytes(&key)?.fingerprint();
+        out.check_disjoint(fingerprint.len(), &[Span::new(identity_key, identity_key_len)])?;
+        out.write(fingerprint.as_bytes())
     })
 }

@@ -58,8 +58,9 @@ pub unsafe extern "C" fn guestlink_safety_code_panic_for_testing_only(
 /// Thread-safety: as the function it mirrors; tests call it from one thread.
 ///
 /// # Safety
-/// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-/// is NULL or writable.
+/// `session` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+/// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+/// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[doc(hidden)]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_host_session_state_digest_for_testing_only(

@@ -388,6 +388,35 @@ fn a_consuming_call_on_a_handle_in_use_is_refused_and_takes_nothing() {
     }
 }
 
+/// The overlap check's edges, on bare addresses (nothing is dereferenced): spans that share a
+/// byte are refused, adjacent and empty ones pass, only the bytes a call may write count, and
+/// ranges reaching the top of the address space do not wrap.
+#[test]
+fn overlap_checks_refuse_shared_bytes_only() {
+    use crate::ffi::{OutBuf, Span};
+    let at = |addr: usize, len: usize| Span::new(ptr::without_provenance::<u8>(addr), len);
+    let out_at = |buf: usize, cap: usize, len: usize| {
+        // SAFETY: both pointers are non-NULL; `check_disjoint` only compares addresses.
+        unsafe { OutBuf::new(ptr::without_provenance_mut(buf), cap, ptr::without_provenance_mut(len)) }
+            .unwrap()
+    };
+    let refused = Err(guestlink_result::InvalidArgument);
+    let out = out_at(1000, 100, 2000); // writes at most 1000..1100 and 2000..2008
+    assert_eq!(out.check_disjoint(100, &[at(1100, 10), at(990, 10), at(1050, 0), at(2008, 4)]), Ok(()));
+    assert_eq!(out.check_disjoint(100, &[at(1099, 1)]), refused);
+    assert_eq!(out.check_disjoint(100, &[at(900, 101)]), refused);
+    assert_eq!(out.check_disjoint(100, &[at(2007, 1)]), refused, "an input under *out_len");
+    assert_eq!(out.check_disjoint(100, &[at(0, 5000)]), refused, "an input around both");
+    assert_eq!(out.check_disjoint(50, &[at(1050, 10)]), Ok(()), "past the bytes it may write");
+    assert_eq!(out.check_disjoint(0, &[at(1000, 10)]), Ok(()), "a call writing no byte");
+    let len_inside = out_at(1000, 100, 1092);
+    assert_eq!(len_inside.check_disjoint(100, &[]), refused);
+    assert_eq!(len_inside.check_disjoint(92, &[]), Ok(()));
+    let top = out_at(usize::MAX - 8, usize::MAX, 64);
+    assert_eq!(top.check_disjoint(usize::MAX, &[at(usize::MAX - 1, 100)]), refused);
+    assert_eq!(top.check_disjoint(usize::MAX, &[at(0, 64)]), Ok(()));
+}
+
 /// The header promises that handles may move between threads and that `const` functions may run
 /// concurrently on one handle: every handle type must be `Send + Sync` (a compile-time check).
 #[test]

@@ -6,8 +6,8 @@ use guestlink::{GuestReceived, HostReceived, Revocation, SafetyCode, SecretLink,
 use zeroize::Zeroizing;
 
 use crate::ffi::{
-    FfiResult, Handle, OutBuf, OutHandle, OutValue, array_in, boundary, boundary_or, bytes_in, free_handle,
-    handle_mut, handle_ref, opaque, os_rng, str_in,
+    FfiResult, Handle, OutBuf, OutHandle, OutValue, Span, array_in, boundary, boundary_or, bytes_in,
+    free_handle, handle_mut, handle_ref, opaque, os_rng, str_in,
 };
 use crate::host::guestlink_host_session;
 use crate::limits::GUESTLINK_MAX_CHALLENGE_LEN;
@@ -26,11 +26,13 @@ pub(crate) unsafe fn snapshot_in<'a>(ptr: *const u8, len: usize) -> FfiResult<&'
     unsafe { bytes_in(ptr, len, MAX_SNAPSHOT_LEN, guestlink_result::SnapshotMalformed) }
 }
 
-/// Writes a snapshot, requiring room for the largest one before the counter changes.
+/// Writes a snapshot, requiring room for the largest one (and no overlap) before the counter
+/// changes.
 pub(crate) fn snapshot_out(
     out: OutBuf,
     save: impl FnOnce(&mut rand_core::UnwrapErr<getrandom::SysRng>) -> Vec<u8>,
 ) -> FfiResult<()> {
+    out.check_disjoint(MAX_SNAPSHOT_LEN, &[])?;
     out.reserve(MAX_SNAPSHOT_LEN)?;
     out.write(&save(&mut os_rng()))
 }
@@ -39,7 +41,8 @@ pub(crate) fn snapshot_out(
 ///
 /// # Safety
 /// `challenge` is NULL or readable for `challenge_len` bytes; `out`/`out_cap`/`out_len` as for
-/// [`OutBuf::new`].
+/// [`OutBuf::new`]. `out` and `out_len` overlap neither each other nor an input (an overlap is
+/// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 pub(crate) unsafe fn relay_auth_out(
     challenge: *const u8,
     challenge_len: usize,
@@ -60,6 +63,7 @@ pub(crate) unsafe fn relay_auth_out(
             OutBuf::new(out, out_cap, out_len)?,
         )
     };
+    out.check_disjoint(64, &[Span::of(challenge)])?;
     out.reserve(64)?;
     out.write(&sign(challenge)?)
 }
@@ -92,8 +96,9 @@ impl CreatedInvite {
 /// only. Output convention as for `guestlink_host_identity_public_key`. Read-only.
 ///
 /// # Safety
-/// `invite` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-/// is NULL or writable.
+/// `invite` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+/// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+/// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_created_invite_link(
     invite: *const guestlink_created_invite,
@@ -258,8 +263,9 @@ pub unsafe extern "C" fn guestlink_received_get_kind(
 /// `TEXT`, or of a `CLAIMED` that carried one; otherwise `GUESTLINK_RESULT_NO_VALUE`. Read-only.
 ///
 /// # Safety
-/// `received` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-/// is NULL or writable.
+/// `received` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
+/// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+/// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_received_text(
     received: *const guestlink_received,
@@ -383,7 +389,8 @@ opaque!(guestlink_revocation, Revocation);
 ///
 /// # Safety
 /// `revocation` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len`
-/// is NULL or writable.
+/// is NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+/// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_revocation_record(
     revocation: *const guestlink_revocation,
@@ -447,7 +454,8 @@ opaque!(guestlink_safety_code, SafetyCode);
 ///
 /// # Safety
 /// `code` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
-/// NULL or writable.
+/// NULL or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is
+/// refused with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_safety_code_long_form(
     code: *const guestlink_safety_code,
@@ -646,8 +654,9 @@ pub unsafe extern "C" fn guestlink_snapshot_key_generate(
 /// a call that needs exclusive access to it, returns `GUESTLINK_RESULT_HANDLE_BUSY`.
 ///
 /// # Safety
-/// `key` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is
-/// NULL or writable.
+/// `key` is NULL or a live handle; `out` is NULL or writable for `out_cap` bytes; `out_len` is NULL
+/// or writable. `out` and `out_len` overlap neither each other nor an input (an overlap is refused
+/// with `GUESTLINK_RESULT_INVALID_ARGUMENT` before anything changes).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn guestlink_snapshot_key_bytes(
     key: *const guestlink_snapshot_key,

@@ -1,5 +1,6 @@
 /* Misuse of the C ABI: NULL for every pointer argument of every function, zero and huge lengths,
- * too-small output buffers, invalid UTF-8, consumed and already-used handles. Every failing call
+ * too-small output buffers, invalid UTF-8, consumed and already-used handles, outputs overlapping
+ * *out_len or an input. Every failing call
  * must leave its outputs untouched (checked with sentinels), and under ASan/Valgrind must not
  * read or write out of bounds. */
 #include <stdint.h>
@@ -35,6 +36,11 @@ static const uint8_t CHALLENGE[16] = "0123456789abcdef";
     l_ = SENTINEL;                                                                 \
     CHECK_OK(fn((handle), b_, need_, &l_));                                        \
     CHECK(l_ == need_);                                                            \
+    /* *out_len inside the output: refused, nothing written. */                   \
+    size_t w_[64];                                                                 \
+    memset(w_, 0xAB, sizeof w_);                                                   \
+    CHECK_RC(fn((handle), (uint8_t *)w_, sizeof w_, &w_[0]), GUESTLINK_RESULT_INVALID_ARGUMENT); \
+    CHECK(w_[0] == w_[63] && ((uint8_t *)w_)[0] == 0xAB);                          \
     /* A huge capacity over an exact-size heap buffer: only `need_` bytes are     \
      * written (ASan and Valgrind would report more). */                          \
     uint8_t *exact_ = malloc(need_);                                               \
@@ -66,6 +72,14 @@ static const uint8_t CHALLENGE[16] = "0123456789abcdef";
     CHECK_RC(fn((handle), CHALLENGE, sizeof CHALLENGE, s_, sizeof s_, NULL), NUL);                     \
     CHECK_RC(fn((handle), CHALLENGE, 0, s_, sizeof s_, &l_), GUESTLINK_RESULT_INVALID_ARGUMENT);        \
     CHECK_RC(fn((handle), CHALLENGE, SIZE_MAX, s_, sizeof s_, &l_), GUESTLINK_RESULT_INVALID_ARGUMENT); \
+    /* The challenge inside the output, *out_len inside the challenge: refused, nothing written. */   \
+    size_t w_[(GUESTLINK_SIGNATURE_LEN + 16) / sizeof(size_t)];                                        \
+    uint8_t *o_ = (uint8_t *)w_;                                                                       \
+    memcpy(o_ + 8, CHALLENGE, sizeof CHALLENGE);                                                       \
+    CHECK_RC(fn((handle), o_ + 8, sizeof CHALLENGE, o_, sizeof w_, &l_), GUESTLINK_RESULT_INVALID_ARGUMENT); \
+    CHECK(memcmp(o_ + 8, CHALLENGE, sizeof CHALLENGE) == 0);                                           \
+    CHECK_RC(fn((handle), o_, sizeof CHALLENGE, s_, sizeof s_, &w_[1]), GUESTLINK_RESULT_INVALID_ARGUMENT); \
+    CHECK(memcmp(o_ + 8, CHALLENGE, sizeof CHALLENGE) == 0);                                           \
     CHECK(l_ == SENTINEL);                                                                             \
     CHECK_RC(fn((handle), CHALLENGE, sizeof CHALLENGE, s_, sizeof s_ - 1, &l_),                        \
              GUESTLINK_RESULT_BUFFER_TOO_SMALL);                                                       \
@@ -96,6 +110,9 @@ static const uint8_t CHALLENGE[16] = "0123456789abcdef";
     CHECK(l_ == SENTINEL);                                                                            \
     CHECK_RC(fn((handle), key, snap, 16, &l_), GUESTLINK_RESULT_BUFFER_TOO_SMALL);                    \
     CHECK(l_ == GUESTLINK_MAX_SNAPSHOT_LEN);                                                          \
+    /* *out_len inside the output (malloc'd: aligned): refused before the counter moves. */          \
+    CHECK_RC(fn((handle), key, snap, GUESTLINK_MAX_SNAPSHOT_LEN, (size_t *)(void *)(snap + 64)),     \
+             GUESTLINK_RESULT_INVALID_ARGUMENT);                                                      \
     CHECK_OK(counter_fn((handle), &after_));                                                          \
     CHECK(after_ == before_);                                                                         \
     CHECK_OK(fn((handle), key, snap, GUESTLINK_MAX_SNAPSHOT_LEN, &l_));                               \
@@ -249,6 +266,36 @@ void test_misuse(void) {
   CHECK(env_len == SENTINEL && env[0] == 0xAA && env[63] == 0xAA);
   CHECK_DIGEST(HOST_DIGEST, host, digest);
   CHECK_OK(guestlink_host_session_encrypt(host, NOW, hi, 0, env, sizeof env, &env_len)); /* empty text */
+  /* Overlaps of the output, *out_len and the text are refused before anything changes. */
+  {
+    size_t words[256]; /* one aligned scratch buffer holding output, text and *out_len */
+    uint8_t *w = (uint8_t *)words;
+    const size_t bound = guestlink_max_envelope_len(2);
+    CHECK(bound + 2 <= sizeof words);
+    memset(words, 0, sizeof words);
+    memcpy(w + 16, "hi", 2);
+    SAVE_DIGEST(HOST_DIGEST, host, digest);
+    env_len = SENTINEL;
+    CHECK_RC(guestlink_host_session_encrypt(host, NOW, w + 16, 2, w, sizeof words, &env_len),
+             GUESTLINK_RESULT_INVALID_ARGUMENT); /* text inside the output */
+    CHECK_RC(guestlink_host_session_encrypt(host, NOW, w + 16, 2, w + 17, 64, &env_len),
+             GUESTLINK_RESULT_INVALID_ARGUMENT); /* output starting inside the text */
+    CHECK_RC(guestlink_host_session_encrypt(host, NOW, hi, 2, w, sizeof words, &words[4]),
+             GUESTLINK_RESULT_INVALID_ARGUMENT); /* *out_len inside the output */
+    CHECK_RC(guestlink_host_session_encrypt(host, NOW, w, 16, env, sizeof env, &words[1]),
+             GUESTLINK_RESULT_INVALID_ARGUMENT); /* *out_len inside the text (NUL bytes are UTF-8) */
+    CHECK_RC(guestlink_host_session_encrypt(host, NOW, w + 16, 2, w, 4, &env_len),
+             GUESTLINK_RESULT_BUFFER_TOO_SMALL); /* the bytes it may write end before the text */
+    CHECK(env_len == bound);
+    env_len = SENTINEL;
+    CHECK(w[0] == 0 && words[1] == 0 && words[4] == 0 && memcmp(w + 16, "hi", 2) == 0);
+    CHECK_DIGEST(HOST_DIGEST, host, digest);
+    /* Not overlaps: an empty text at the output; a text right after the bytes it may write. */
+    CHECK_OK(guestlink_host_session_encrypt(host, NOW, w, 0, w, sizeof words, &env_len));
+    memcpy(w + bound, "hi", 2);
+    CHECK_OK(guestlink_host_session_encrypt(host, NOW, w + bound, 2, w, bound, &env_len));
+    CHECK(env_len <= bound && memcmp(w + bound, "hi", 2) == 0);
+  }
   /* A text of exactly the maximum length works. */
   char *big = malloc(GUESTLINK_MAX_BODY_LEN);
   CHECK(big != NULL);
@@ -306,6 +353,13 @@ void test_misuse(void) {
   CHECK_RC(guestlink_fingerprint(pk, 32, fp, sizeof fp, NULL), NUL);
   CHECK_RC(guestlink_fingerprint(pk, SIZE_MAX, fp, sizeof fp, &l), GUESTLINK_RESULT_INVALID_ARGUMENT);
   CHECK_RC(guestlink_fingerprint(zero_key, 32, fp, sizeof fp, &l), GUESTLINK_RESULT_INVALID_KEY);
+  uint8_t key_and_fp[32 + GUESTLINK_FINGERPRINT_LEN];
+  memcpy(key_and_fp, pk, 32);
+  l = SENTINEL;
+  CHECK_RC(guestlink_fingerprint(key_and_fp, 32, key_and_fp + 16, GUESTLINK_FINGERPRINT_LEN, &l),
+           GUESTLINK_RESULT_INVALID_ARGUMENT); /* output over the key */
+  CHECK(l == SENTINEL && memcmp(key_and_fp, pk, 32) == 0);
+  CHECK_OK(guestlink_fingerprint(key_and_fp, 32, key_and_fp + 32, GUESTLINK_FINGERPRINT_LEN, &l)); /* adjacent */
   size_t need = 0;
   CHECK_RC(guestlink_fingerprint(pk, 32, fp, 3, &need), GUESTLINK_RESULT_BUFFER_TOO_SMALL);
   CHECK(need == GUESTLINK_FINGERPRINT_LEN);
@@ -401,6 +455,24 @@ void test_misuse(void) {
            GUESTLINK_RESULT_BUFFER_TOO_SMALL);
   CHECK(claim_len == guestlink_max_envelope_len(0));
   CHECK(opened != NULL && guest == NULL);
+  /* The output over the `opened` slot or the `session` slot: refused, nothing taken. */
+  struct {
+    guestlink_opened_invite *opened;
+    uint8_t rest[512];
+  } over_opened = {opened, {0}};
+  struct {
+    guestlink_guest_session *session;
+    uint8_t rest[512];
+  } over_session = {NULL, {0}};
+  claim_len = SENTINEL;
+  CHECK_RC(guestlink_opened_invite_claim(&over_opened.opened, NOW, &guest, (uint8_t *)&over_opened,
+                                         sizeof over_opened, &claim_len),
+           GUESTLINK_RESULT_INVALID_ARGUMENT);
+  CHECK(over_opened.opened == opened && guest == NULL);
+  CHECK_RC(guestlink_opened_invite_claim(&opened, NOW, &over_session.session, (uint8_t *)&over_session,
+                                         sizeof over_session, &claim_len),
+           GUESTLINK_RESULT_INVALID_ARGUMENT);
+  CHECK(opened != NULL && over_session.session == NULL && claim_len == SENTINEL);
   CHECK_OK(guestlink_opened_invite_claim(&opened, NOW, &guest, claim, sizeof claim, &claim_len));
   CHECK(opened == NULL && guest != NULL);
   /* The consumed handle: the caller's pointer is NULL, so every use is a NULL argument. */
@@ -436,6 +508,11 @@ void test_misuse(void) {
   CHECK(env_len == SENTINEL);
   CHECK_RC(guestlink_guest_session_encrypt(guest, hi, 2, env, 0, &env_len), GUESTLINK_RESULT_BUFFER_TOO_SMALL);
   CHECK(env_len == guestlink_max_envelope_len(2));
+  env[8] = 'h';
+  env[9] = 'i';
+  CHECK_RC(guestlink_guest_session_encrypt(guest, env + 8, 2, env, sizeof env, &env_len),
+           GUESTLINK_RESULT_INVALID_ARGUMENT); /* text inside the output */
+  CHECK(env_len == guestlink_max_envelope_len(2) && env[8] == 'h');
   SAVE_DIGEST(GUEST_DIGEST, guest, digest);
 #define GUEST_DECRYPT(p, n) guestlink_guest_session_decrypt(guest, (p), (n), &r)
   CHECK_BYTES_INPUT(GUEST_DECRYPT, claim, GUESTLINK_RESULT_ENVELOPE_TOO_LARGE);
