@@ -6,5 +6,7 @@ set -Eeuo pipefail
 trap 'echo "$0: line $LINENO: exit $? from: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/../bindings/wasm"
 bash scripts/build.sh
+# The panic test's build: the package plus its test-only export (cargo feature `testing`).
+bash scripts/build.sh --testing
 node --test test/node/
 node --test test/browser/

@@ -243,7 +243,9 @@ pub fn error_codes() -> JsResult<JsValue> {
 }
 
 /// Test hook: panics inside WebAssembly so that tests can check the module then refuses every
-/// call with `PANICKED`. Never call it in an application.
+/// call with `PANICKED`. Only in the `testing` build (`scripts/build.sh --testing`), never in the
+/// package.
+#[cfg(feature = "testing")]
 #[wasm_bindgen(js_name = panicForTestingOnly)]
 #[allow(clippy::panic)]
 pub fn panic_for_testing_only() -> JsResult<()> {
