@@ -27,8 +27,8 @@ use rand_chacha::rand_core::SeedableRng;
 const NOW: u64 = 1_800_000_000;
 const SNAPSHOT_KEY: [u8; 32] = [0x11; 32];
 
-/// The secret keys to look for, sorted by their first 8 bytes.
-static NEEDLES: Mutex<Vec<(u64, [u8; 32])>> = Mutex::new(Vec::new());
+/// The secret keys to look for, sorted.
+static NEEDLES: Mutex<Vec<[u8; 32]>> = Mutex::new(Vec::new());
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static HITS: AtomicUsize = AtomicUsize::new(0);
 static FREED_BYTES: AtomicUsize = AtomicUsize::new(0);
@@ -64,14 +64,8 @@ unsafe impl GlobalAlloc for Scanning {
 #[global_allocator]
 static ALLOCATOR: Scanning = Scanning;
 
-fn holds_a_needle(block: &[u8], needles: &[(u64, [u8; 32])]) -> bool {
-    block.windows(32).any(|w| {
-        let Some(prefix) = w.first_chunk::<8>().map(|p| u64::from_le_bytes(*p)) else { return false };
-        let Ok(at) = needles.binary_search_by_key(&prefix, |(p, _)| *p) else { return false };
-        // Equal prefixes are adjacent: compare the whole key from the first of them.
-        let first = needles[..=at].iter().rposition(|(p, _)| *p != prefix).map_or(0, |i| i + 1);
-        needles[first..].iter().take_while(|(p, _)| *p == prefix).any(|(_, k)| k == w)
-    })
+fn holds_a_needle(block: &[u8], sorted_needles: &[[u8; 32]]) -> bool {
+    block.windows(32).any(|w| sorted_needles.binary_search_by(|k| k.as_slice().cmp(w)).is_ok())
 }
 
 /// Every secret field of a decoded snapshot body (SPEC §10.2, the model's names).
@@ -169,10 +163,7 @@ fn no_session_secret_is_freed_unwiped() {
     needles.dedup();
     assert!(needles.len() > 100, "{} keys learnt", needles.len());
     eprintln!("heap_wipe: {} keys learnt", needles.len());
-    let mut sorted: Vec<(u64, [u8; 32])> =
-        needles.iter().map(|k| (u64::from_le_bytes(*k.first_chunk::<8>().unwrap()), *k)).collect();
-    sorted.sort_unstable();
-    *NEEDLES.lock().unwrap() = sorted;
+    *NEEDLES.lock().unwrap() = needles.clone();
 
     ACTIVE.store(true, Ordering::Release);
     conversation(&mut |_| {});

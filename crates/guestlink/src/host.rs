@@ -647,12 +647,6 @@ impl HostSession {
                 Some(Claim { claim_key, guest_mailbox: c.guest_mailbox, session_id, verifier })
             }
         };
-        if let Some(h0) = &fields.unclaimed_h0
-            && !bool::from(h0.as_bytes().ct_eq(ratchet.ours.secret.as_bytes()))
-        {
-            // Unclaimed, the ratchet key is still H0, which the seed determines (SPEC §10.2).
-            return Err(Error::SnapshotMalformed);
-        }
         Ok(HostSession {
             mailbox_id: MailboxId(info.object_id),
             identity,
@@ -806,14 +800,18 @@ fn read_host_v2(r: &mut Reader<'_>) -> Result<HostFields> {
 }
 
 /// The ratchet rules of a host body (SPEC §10.2): no pre-claim chain; unclaimed, the ratchet
-/// 12.1 creates (a sending chain, one closed chain, nothing received, `PN` 0); with a verifier,
-/// exactly two chains.
+/// 12.1 creates (a sending chain, one closed chain, nothing received, `PN` 0, and with
+/// `host_seed` the key `H0` it determines); with a verifier, exactly two chains.
 fn check_host_ratchet(ratchet: &Ratchet, fields: &HostFields) -> Result<()> {
     let chains = &ratchet.chains;
     let ok = snapshot::pre_claim_chains_ok(ratchet, false)
         && match &fields.claim {
             None => {
                 ratchet.sending.is_some()
+                    && fields
+                        .unclaimed_h0
+                        .as_ref()
+                        .is_none_or(|h0| h0.as_bytes().ct_eq(ratchet.ours.secret.as_bytes()).into())
                     && ratchet.pn == 0
                     && chains.len() == 1
                     && chains.iter().all(|c| c.key.is_none() && c.next == 0 && c.skipped.is_empty())

@@ -66,7 +66,7 @@ pub(crate) struct Outgoing {
 /// How a successful decryption changes the state; applied only after the AEAD verified.
 pub(crate) enum Plan {
     /// Use and delete a stored skipped key.
-    Stored { chain: usize, index: usize },
+    Stored { chain: usize, n: u32 },
     /// Advance the current chain, storing the keys it skipped.
     Advance { chain: usize, key: Key32, next: u32, skipped: Vec<(u32, Key32)> },
     /// A DH ratchet step: close the current chain, open a new one.
@@ -171,9 +171,8 @@ impl Ratchet {
     pub(crate) fn plan(&self, ratchet: &[u8; 32], pn: u32, n: u32) -> Result<(Key32, Plan)> {
         if let Some(ci) = self.find(ratchet) {
             let chain = self.chains.get(ci).ok_or(Error::InvalidCounter)?;
-            if let Some(index) = chain.skipped.iter().position(|(k, _)| *k == n) {
-                let mk = chain.skipped.get(index).map(|(_, mk)| mk.clone()).ok_or(Error::Duplicate)?;
-                return Ok((mk, Plan::Stored { chain: ci, index }));
+            if let Some((_, mk)) = chain.skipped.iter().find(|(k, _)| *k == n) {
+                return Ok((mk.clone(), Plan::Stored { chain: ci, n }));
             }
             if n < chain.next {
                 return Err(Error::Duplicate);
@@ -213,16 +212,12 @@ impl Ratchet {
     /// Applies a plan after its message authenticated.
     pub(crate) fn commit(&mut self, plan: Plan) {
         match plan {
-            Plan::Stored { chain, index } => {
+            Plan::Stored { chain, n } => {
                 if let Some(c) = self.chains.get_mut(chain) {
                     // Not `remove`: it moves the key out (and shifts its neighbours), leaving
                     // copies in the storage's spare slots. `retain` swaps the key to the end and
-                    // drops it where it lies, which wipes it.
-                    let mut i = 0;
-                    c.skipped.retain(|_| {
-                        i += 1;
-                        i != index + 1
-                    });
+                    // drops it where it lies, which wipes it. Counters are unique in a chain.
+                    c.skipped.retain(|(k, _)| *k != n);
                 }
             }
             Plan::Advance { chain, key, next, skipped } => {
